@@ -24,7 +24,7 @@ def _name(requirement: str) -> str:
 
 
 def _spec(requirement: str) -> str:
-    return requirement[len(_name(requirement)):].split(";")[0].replace(" ", "")
+    return requirement[len(_name(requirement)) :].split(";")[0].replace(" ", "")
 
 
 def test_environment_yml_matches_pyproject():
@@ -44,9 +44,13 @@ def test_environment_yml_matches_pyproject():
     assert _spec(python) == project["requires-python"]
 
 
-def test_ruff_is_clean():
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
-                            capture_output=True, text=True)
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_ruff_is_clean(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "--no-cache", str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
