@@ -1,0 +1,257 @@
+"""Networks built from :mod:`lecture_lib.layers`: ``TwoLayerNet`` and ``MultiLayerNet``.
+
+Both keep the book's interface ("Deep Learning from Scratch", chapters 5 and 6):
+
+- ``params``: dict ``{"W1": (D, H), "b1": (H,), ..., "WL": (H, C), "bL": (C,)}``
+- ``layers``: dict of the layers in forward order (``Affine1``, ``Relu1``, ..., ``AffineL``),
+  and ``last_layer``: a :class:`~lecture_lib.layers.SoftmaxWithLoss`
+- ``predict(x)`` scores (N, C); ``loss(x, t)``; ``accuracy(x, t)``
+- ``gradient(x, t)`` by backpropagation; ``numerical_gradient(x, t)`` by central differences
+
+``params`` and the dicts returned by ``gradient`` have the same keys, so any optimizer of
+:mod:`lecture_lib.optimizers` updates the network directly: ``opt.update(net.params, grads)``.
+The layers hold references to the parameter arrays, so updates must be in place -- which the
+optimizers do, and which ``net.params[key] = value`` also does (it copies into the array).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from numbers import Real
+
+import numpy as np
+
+from lecture_lib.gradcheck import DEFAULT_H
+from lecture_lib.gradcheck import numerical_gradient as _numerical_gradient
+from lecture_lib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
+
+__all__ = ["MultiLayerNet", "Network", "TwoLayerNet"]
+
+ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
+
+
+class ParamDict(dict):
+    """A dict of parameter arrays whose item assignment writes *into* the existing array.
+
+    The layers share these arrays; replacing an entry would silently disconnect it from its
+    layer, so ``params["W1"] = new`` copies ``new`` into ``params["W1"]`` (same shape required).
+    """
+
+    def __setitem__(self, key, value):
+        if key not in self:
+            super().__setitem__(key, value)
+            return
+        value = np.asarray(value)
+        if value.shape != self[key].shape:
+            raise ValueError(
+                f"params[{key!r}] has shape {self[key].shape}; cannot assign shape {value.shape}"
+            )
+        self[key][...] = value
+
+
+def _rng(seed):
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
+
+
+def _check_size(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def _check_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+class Network:
+    """Affine/activation layers followed by SoftmaxWithLoss. Subclasses build the layers.
+
+    Attributes:
+        params: ParamDict of the weights ``W1, b1, ..., WL, bL``.
+        layers: OrderedDict name -> layer, in forward order.
+        last_layer: SoftmaxWithLoss.
+        dtype: float64 (default) or float32; inputs are converted to it in ``predict``.
+    """
+
+    params: ParamDict
+    layers: OrderedDict
+    last_layer: SoftmaxWithLoss
+    dtype: np.dtype
+
+    def _build(self, sizes, activation, stds, rng):
+        self.params = ParamDict()
+        self.layers = OrderedDict()
+        n = len(sizes) - 1
+        for i in range(1, n + 1):
+            w = rng.standard_normal((sizes[i - 1], sizes[i])) * stds[i - 1]
+            self.params[f"W{i}"] = w.astype(self.dtype)
+            self.params[f"b{i}"] = np.zeros(sizes[i], dtype=self.dtype)
+            self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
+            if i < n:
+                self.layers[f"{activation.capitalize()}{i}"] = ACTIVATIONS[activation]()
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x):
+        """Scores before the softmax. x: (N, D) or (N, 1, 28, 28) -> (N, C)."""
+        x = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x, t):
+        """Mean cross-entropy loss on (x, t); t class indices (N,) or one-hot (N, C)."""
+        return self.last_layer.forward(self.predict(x), t)
+
+    def accuracy(self, x, t):
+        """Fraction of samples whose highest score is the true class."""
+        y = np.argmax(self.predict(x), axis=1)
+        t = np.asarray(t)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        return float(np.mean(y == t))
+
+    def loss_and_gradient(self, x, t):
+        """One forward and one backward pass: ``(loss, {name: gradient})``."""
+        loss = self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads = {}
+        for i in range(1, self.n_affine + 1):
+            affine = self.layers[f"Affine{i}"]
+            grads[f"W{i}"] = affine.dW
+            grads[f"b{i}"] = affine.db
+        return loss, grads
+
+    def gradient(self, x, t):
+        """Gradients of ``loss(x, t)`` by backpropagation: dict with the keys of ``params``."""
+        return self.loss_and_gradient(x, t)[1]
+
+    def numerical_gradient(self, x, t, h=DEFAULT_H):
+        """Gradients of ``loss(x, t)`` by central differences (slow: 2 passes per entry)."""
+
+        def f(_):
+            return self.loss(x, t)
+
+        return {key: _numerical_gradient(f, value, h) for key, value in self.params.items()}
+
+    @property
+    def n_affine(self):
+        return len(self.params) // 2
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self._describe()})"
+
+
+class TwoLayerNet(Network):
+    """Affine - ReLU - Affine - SoftmaxWithLoss (the book's chapter-5 network).
+
+    Args:
+        input_size: D (784 for flattened MNIST).
+        hidden_size: H.
+        output_size: C (10 classes).
+        weight_init_std: standard deviation of the Gaussian initial weights (> 0); biases are 0.
+        seed: int, numpy Generator or None -- for the initial weights (reproducible by default).
+        dtype: float64 (default; needed for the gradient check) or float32.
+
+    params: ``W1`` (D, H), ``b1`` (H,), ``W2`` (H, C), ``b2`` (C,).
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        output_size,
+        weight_init_std=0.01,
+        *,
+        seed=0,
+        dtype=np.float64,
+    ):
+        sizes = [
+            _check_size("input_size", input_size),
+            _check_size("hidden_size", hidden_size),
+            _check_size("output_size", output_size),
+        ]
+        if not (isinstance(weight_init_std, Real) and 0 < weight_init_std < np.inf):
+            raise ValueError(
+                f"weight_init_std must be a finite number > 0, got {weight_init_std!r}"
+            )
+        self.sizes = sizes
+        self.weight_init_std = float(weight_init_std)
+        self.dtype = _check_dtype(dtype)
+        self._build(sizes, "relu", [self.weight_init_std] * 2, _rng(seed))
+
+    def _describe(self):
+        d, h, c = self.sizes
+        return f"{d}, {h}, {c}, weight_init_std={self.weight_init_std:g}"
+
+
+class MultiLayerNet(Network):
+    """Fully connected network ``(Affine - activation) x len(hidden_sizes) - Affine - Softmax``.
+
+    Args:
+        input_size: D.
+        hidden_sizes: list of hidden widths, e.g. ``[100] * 4`` for the book's optimizer
+            comparison on MNIST (784-100-100-100-100-10).
+        output_size: C.
+        activation: ``"relu"`` or ``"sigmoid"``.
+        weight_init: ``"he"`` (std sqrt(2 / n_in), for ReLU), ``"xavier"`` (std sqrt(1 / n_in),
+            for sigmoid), or a float > 0 used as the std of every layer; n_in is the layer's
+            input width.
+        seed: int, numpy Generator or None -- for the initial weights.
+        dtype: float64 (default) or float32.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        hidden_sizes,
+        output_size,
+        activation="relu",
+        weight_init="he",
+        *,
+        seed=0,
+        dtype=np.float64,
+    ):
+        if isinstance(hidden_sizes, (int, np.integer)) or not hasattr(hidden_sizes, "__iter__"):
+            raise TypeError(
+                f"hidden_sizes must be a list of integers >= 1, got {type(hidden_sizes).__name__}"
+            )
+        hidden = [_check_size("hidden_sizes entries", h) for h in hidden_sizes]
+        sizes = [_check_size("input_size", input_size), *hidden]
+        sizes.append(_check_size("output_size", output_size))
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        if isinstance(weight_init, str):
+            key = weight_init.lower()
+            if key not in ("he", "xavier"):
+                raise ValueError(
+                    f"weight_init must be 'he', 'xavier' or a number > 0, got {weight_init!r}"
+                )
+            scale = 2.0 if key == "he" else 1.0
+            stds = [np.sqrt(scale / n_in) for n_in in sizes[:-1]]
+        elif isinstance(weight_init, Real) and 0 < weight_init < np.inf:
+            stds = [float(weight_init)] * (len(sizes) - 1)
+        else:
+            raise ValueError(
+                f"weight_init must be 'he', 'xavier' or a finite number > 0, got {weight_init!r}"
+            )
+        self.sizes = sizes
+        self.activation = activation
+        self.weight_init = weight_init
+        self.dtype = _check_dtype(dtype)
+        self._build(sizes, activation, stds, _rng(seed))
+
+    def _describe(self):
+        hidden = self.sizes[1:-1]
+        return (
+            f"{self.sizes[0]}, {hidden}, {self.sizes[-1]}, activation={self.activation!r}, "
+            f"weight_init={self.weight_init!r}"
+        )
