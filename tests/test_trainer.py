@@ -7,23 +7,11 @@ import pytest
 
 from lecture_lib.data import load_mnist
 from lecture_lib.networks import MultiLayerNet, TwoLayerNet
+from lecture_lib.optimizers import OPTIMIZERS, SGD, Adam
+from lecture_lib.schedules import StepDecay
 from lecture_lib.trainer import TrainingHistory, train
 
 pytestmark = pytest.mark.backprop
-
-
-class SGD:
-    """Plain SGD, the trainer's only requirement being ``update(params, grads)``."""
-
-    def __init__(self, lr):
-        self.lr = lr
-
-    def update(self, params, grads):
-        for key in params:
-            params[key] -= self.lr * grads[key]
-
-    def __repr__(self):
-        return f"SGD(lr={self.lr})"
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +96,20 @@ def test_divergence_stops_cleanly_without_warnings():
     assert len(history.losses) == history.diverged_at - 1
     assert np.all(np.isfinite(history.losses))
     assert "diverged at step" in history.summary()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_trains_a_multi_layer_net(name):
+    history = train(MultiLayerNet(5, [16, 16], 3, seed=0), OPTIMIZERS[name](), _toy(), epochs=25)
+    assert history.losses[-4:].mean() < 0.7 * history.losses[:4].mean()
+
+
+def test_adam_with_a_schedule_on_mnist(mnist):
+    opt = Adam(lr=StepDecay(0.002, 0.5, 100))
+    history = train(TwoLayerNet(784, 50, 10, seed=0), opt, mnist, iterations=200, seed=0)
+    assert opt.t == 200
+    assert history.epochs == 5
+    assert history.test_acc[-1] >= 0.85
 
 
 def test_progress_bar_closes_itself(capsys):
