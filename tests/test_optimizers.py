@@ -546,3 +546,23 @@ def test_repr_is_compact():
     assert repr(Momentum(lr=InverseTimeDecay(0.1, k=0.5))) == (
         "Momentum(lr=InverseTimeDecay(lr=0.1, k=0.5), alpha=0.9)"
     )
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_block_by_block_update_is_bit_for_bit_the_whole_array_update(name):
+    rng = np.random.default_rng(1)
+    theta0 = rng.standard_normal(23)
+    grads = [rng.standard_normal(23) for _ in range(4)]
+    whole, blocks = OPTIMIZERS[name](), OPTIMIZERS[name]()
+    blocks._BLOCK = 5  # 23 = 4 blocks of 5 + 3
+    a, b = {"w": theta0.copy()}, {"w": theta0.copy()}
+    for g in grads:
+        strided = np.empty(46)[::2]  # a non-contiguous gradient is fine too
+        strided[:] = g
+        whole.update(a, {"w": g})
+        blocks.update(b, {"w": strided})
+        assert np.array_equal(a["w"], b["w"])
+    for s in whole.state_names:
+        assert np.array_equal(getattr(whole, s)["w"], getattr(blocks, s)["w"])
+    for k, v in whole.diagnostics("w").items():
+        assert np.array_equal(v, blocks.diagnostics("w")[k])

@@ -1,0 +1,119 @@
+"""Per-step time of each optimizer on 1,000,000 parameters, beside the memory floor and torch.
+
+    python benchmarks/optimizer_step.py [--size N] [--repeats R]
+
+For float64 and float32 it prints, per optimizer, the median time of one ``update`` and two ratios:
+
+- ``x floor``: against the memory floor, one numpy pass over the same bytes
+  (``np.add(theta, g, out=theta)``: read two arrays, write one);
+- ``x torch``: against ``torch.optim``'s default implementation (``foreach`` left at its default),
+  when torch is installed (the optional ``bench`` extra). COCOB has no torch.optim counterpart.
+
+Everything runs on one thread: ``torch.set_num_threads(1)`` and numpy's thread pools limited with
+threadpoolctl when it is installed (numpy's elementwise ufuncs are single-threaded anyway).
+Targets (issue 2): every optimizer <= 1.0x torch, Adam <= 3x the memory floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from lecture_lib.optimizers import OPTIMIZERS
+
+try:
+    import torch
+except ImportError:  # optional
+    torch = None
+
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # optional
+    threadpool_limits = None
+
+
+def median_time(step, repeats: int) -> float:
+    """Median wall time of ``step()`` in seconds, after two warm-up calls."""
+    step()
+    step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def torch_optimizer(name: str, param):
+    """torch.optim's counterpart with the same defaults, or None."""
+    optim = torch.optim
+    make = {
+        "SGD": lambda: optim.SGD([param], lr=0.01),
+        # torch's momentum keeps v' = alpha v' + g, theta -= lr v': the same iterates as ours
+        "Momentum": lambda: optim.SGD([param], lr=0.01, momentum=0.9),
+        "Adagrad": lambda: optim.Adagrad([param], lr=0.01, eps=1e-8),
+        "RMSProp": lambda: optim.RMSprop([param], lr=0.01, alpha=0.9, eps=1e-8),
+        "Adadelta": lambda: optim.Adadelta([param], lr=1.0, rho=0.9, eps=1e-6),
+        "Adam": lambda: optim.Adam([param], lr=0.001, betas=(0.9, 0.999), eps=1e-8),
+        "AdaMax": lambda: optim.Adamax([param], lr=0.002, betas=(0.9, 0.999), eps=1e-8),
+    }.get(name)
+    return make() if make else None
+
+
+def measure(size: int, dtype, repeats: int) -> list[tuple]:
+    rng = np.random.default_rng(0)
+    theta0 = rng.standard_normal(size).astype(dtype)
+    grad = (0.01 * rng.standard_normal(size)).astype(dtype)
+
+    a, b = theta0.copy(), grad.copy()
+    floor = median_time(lambda: np.add(a, b, out=a), repeats)
+
+    rows = []
+    for name, cls in OPTIMIZERS.items():
+        opt, params, grads = cls(), {"w": theta0.copy()}, {"w": grad}
+        ours = median_time(lambda o=opt, p=params, g=grads: o.update(p, g), repeats)
+        theirs = None
+        if torch is not None:
+            param = torch.nn.Parameter(torch.from_numpy(theta0.copy()))
+            param.grad = torch.from_numpy(grad.copy())
+            topt = torch_optimizer(name, param)
+            if topt is not None:
+                with torch.no_grad():
+                    theirs = median_time(topt.step, repeats)
+        rows.append((name, ours, ours / floor, theirs, ours / theirs if theirs else None))
+    return floor, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=51)
+    args = parser.parse_args()
+
+    if torch is not None:
+        torch.set_num_threads(1)
+    if threadpool_limits is not None:
+        threadpool_limits(1)
+    version = torch.__version__ if torch else "not installed"
+    pinned = "" if threadpool_limits else " (threadpoolctl missing: numpy's pools not pinned)"
+    print(f"numpy {np.__version__}; torch {version}; threads: 1{pinned}")
+    print(f"{args.size:,} parameters, median of {args.repeats} steps\n")
+    columns = ("optimizer", "dtype", "ms/step", "x floor", "torch ms", "x torch")
+    row = "{:<10} {:<8} {:>8} {:>8} {:>9} {:>8}"
+    print(row.format(*columns))
+    print("-" * 56)
+    for dtype in (np.float64, np.float32):
+        floor, rows = measure(args.size, dtype, args.repeats)
+        dt = np.dtype(dtype).name
+        print(row.format("floor", dt, f"{floor * 1e3:.3f}", "1.00", "", ""))
+        for name, ours, x_floor, theirs, x_torch in rows:
+            t_ms = f"{theirs * 1e3:.3f}" if theirs else "-"
+            x_t = f"{x_torch:.2f}" if x_torch else "-"
+            print(row.format(name, dt, f"{ours * 1e3:.3f}", f"{x_floor:.2f}", t_ms, x_t))
+        print()
+
+
+if __name__ == "__main__":
+    main()
