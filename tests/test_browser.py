@@ -182,9 +182,10 @@ def test_harness_explorer_renders_and_follows_its_slider(open_notebook):
     """Always runs: proves the widget front-end renders and talks to the kernel."""
     nbpage = open_notebook(fixture.NAME)
     explorers = run_and_check(nbpage)
-    assert len(explorers) == 1, "the fixture notebook's explorer was not found on the page"
-    before = explorers[0].locator(".lecture-summary").inner_text()
-    assert re.fullmatch(r"final \(-?\d+\.\d{3}, -?\d+\.\d{3}\)", before.strip()), before
+    assert len(explorers) == 2, "the fixture notebook's two explorers were not found on the page"
+    plain, lecture = (e.locator(".lecture-summary").inner_text().strip() for e in explorers)
+    assert re.fullmatch(r"final \(-?\d+\.\d{3}, -?\d+\.\d{3}\)", plain), plain
+    assert lecture.startswith("Momentum(lr="), lecture
     check_explorers(nbpage, explorers)
     assert_offline(nbpage)
 

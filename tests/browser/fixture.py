@@ -1,9 +1,10 @@
 """A tiny explorer notebook built in code, so the browser harness always has one to drive.
 
 It is written into the server's temporary root (never into the repository, where nbval would
-collect it). It has the same front-end shape as the lecture's explorers: a slider
-(``.widget-slider``), the plot as an ``ipywidgets.Image`` with class ``lecture-plot`` and a summary
-``HTML`` widget with class ``lecture-summary``.
+collect it). It holds two explorers: a bare-ipywidgets one (slider ``.widget-slider``, plot
+``ipywidgets.Image`` with class ``lecture-plot``, summary ``HTML`` with class ``lecture-summary``),
+which proves the widget front-end itself works, and ``lecture_lib.widgets.OptimizerExplorer``,
+which has the same shape and proves the lecture's own explorers render and follow their sliders.
 """
 
 from __future__ import annotations
@@ -57,7 +58,14 @@ update()
 widgets.VBox([lr, plot, summary])
 """
 
-CHECK = 'print(f"lr = {lr.value:.3f}")'
+LECTURE = """\
+from lecture_lib.widgets import OptimizerExplorer
+
+explorer = OptimizerExplorer("Momentum", surface="bowl", steps=30)
+explorer
+"""
+
+CHECK = 'print(f"lr = {lr.value:.3f}")\nprint(explorer.summary_text)'
 
 
 def notebook() -> nbformat.NotebookNode:
@@ -71,6 +79,7 @@ def notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("# Browser harness fixture"),
         nbformat.v4.new_code_cell(SETUP),
         nbformat.v4.new_code_cell(EXPLORER),
+        nbformat.v4.new_code_cell(LECTURE),
         nbformat.v4.new_code_cell(CHECK),
     ]
     return nb

@@ -55,9 +55,11 @@ READOUT = ".widget-readout"
 PLOT = "img.lecture-plot, .lecture-plot img, img.widget-image, .widget-output img"
 SUMMARY = ".lecture-summary"
 # What the page shows when the widget front-end fails: a model the manager cannot find, a view
-# that threw ("Click to show javascript error."), a widget never rendered, or its text repr.
+# that threw ("Click to show javascript error."), a widget never rendered, or its text repr
+# (ipywidgets' own, or lecture_lib.widgets.FALLBACK_TEXT).
 WIDGET_FAILURE_TEXTS = (
     "Error displaying widget",
+    "Interactive explorer — run this cell",
     "Click to show javascript error",
     "Loading widget",
     "children=(",
