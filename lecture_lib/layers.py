@@ -154,11 +154,15 @@ class Affine:
         out += self.b
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, need_dx=True):
+        """dout (N, M) -> dx; ``need_dx=False`` skips dx (returns None) for a first layer,
+        whose input is data that needs no gradient -- one matrix product fewer."""
         shape = None if self.x is None else (self.x.shape[0], self.W.shape[1])
         dout = _check_dout("Affine", dout, shape)
         self.dW = self.x.T @ dout
         self.db = dout.sum(axis=0)
+        if not need_dx:
+            return None
         return (dout @ self.W.T).reshape(self.original_x_shape)
 
 

@@ -121,8 +121,10 @@ class Network:
         """One forward and one backward pass: ``(loss, {name: gradient})``."""
         loss = self.loss(x, t)
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
+        layers = list(self.layers.values())
+        for layer in reversed(layers[1:]):
             dout = layer.backward(dout)
+        layers[0].backward(dout, need_dx=False)  # the input is data: no gradient needed
         grads = {}
         for i in range(1, self.n_affine + 1):
             affine = self.layers[f"Affine{i}"]

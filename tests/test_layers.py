@@ -50,6 +50,17 @@ def test_affine_values_and_gradients():
     np.testing.assert_array_equal(layer.db, [1.0, 2.0])
 
 
+def test_affine_can_skip_the_input_gradient():
+    rng = np.random.default_rng(0)
+    layer = Affine(rng.standard_normal((3, 2)), np.zeros(2))
+    layer.forward(rng.standard_normal((4, 3)))
+    dout = rng.standard_normal((4, 2))
+    assert layer.backward(dout, need_dx=False) is None
+    dW = layer.dW.copy()
+    layer.backward(dout)
+    np.testing.assert_array_equal(layer.dW, dW)
+
+
 def test_affine_flattens_images_and_restores_their_shape():
     rng = np.random.default_rng(0)
     layer = Affine(rng.standard_normal((12, 4)), np.zeros(4))
