@@ -112,6 +112,12 @@ def test_adam_with_a_schedule_on_mnist(mnist):
     assert history.test_acc[-1] >= 0.85
 
 
+def test_no_output_by_default(capsys):
+    train(TwoLayerNet(5, 4, 3), SGD(0.1), _toy(), iterations=5)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
 def test_progress_bar_closes_itself(capsys):
     history = train(TwoLayerNet(5, 4, 3), SGD(0.1), _toy(), iterations=5, progress=True)
     assert len(history.losses) == 5
