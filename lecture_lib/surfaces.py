@@ -106,12 +106,19 @@ class Surface:
         return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
     def value(self, p) -> Array:
-        """Loss at ``p`` of shape ``(..., dim)``; returns shape ``(...)``."""
-        return self.value_fn(self._points(p))
+        """Loss at ``p`` of shape ``(..., dim)``; returns shape ``(...)``.
+
+        Overflow at huge finite points gives ``inf`` silently (no RuntimeWarning).
+        """
+        arr = self._points(p)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            return self.value_fn(arr)
 
     def gradient(self, p) -> Array:
         """Gradient (a subgradient where not smooth) at ``p`` ``(..., dim)``; same shape as p."""
-        return self.gradient_fn(self._points(p))
+        arr = self._points(p)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            return self.gradient_fn(arr)
 
     __call__ = value
 
@@ -149,8 +156,7 @@ class NoisySurface(Surface):
         self._rng[:] = [np.random.default_rng(self.seed)]
 
     def gradient(self, p) -> Array:
-        arr = self._points(p)
-        g = self.gradient_fn(arr)
+        g = super().gradient(p)
         return g + self.sigma * self._rng[0].standard_normal(g.shape)
 
 
