@@ -21,10 +21,13 @@ The registry :data:`SURFACES` holds, in lecture order:
 ``trap1d``         1-D :math:`x^6/6 - 2x^5/5 - x^4/4 + 2x^3/3` with
                    :math:`f'(x) = x^2 (x^2 - 1)(x - 2)`: global minimum at 2, a non-global local
                    minimum at -1, a local maximum at 1 and a flat inflection point at 0
-                   (f' = f'' = 0). SGD from -0.5 stops in the local minimum; from 0.5 (the default
-                   start) it crawls into the flat inflection point and stalls there.
+                   (f' = f'' = 0). SGD(lr=0.3) from -0.5 stops in the local minimum; from 0.5
+                   (the default start) it crawls into the flat inflection point (x = 0.006 after
+                   300 steps, diagnosed "flat" by ``runners.run``).
 ``sinc``           1-D :math:`10\,\mathrm{sinc}(x) = 10\sin(\pi x)/(\pi x)` (numpy's normalized
-                   sinc), start 2.0: the lecture's too-high-learning-rate example
+                   sinc), start 2.0: the lecture's too-high-learning-rate example. SGD(lr=0.1)
+                   keeps bouncing around the minimum at 1.43; lr >= 100 throws the iterate out
+                   of the plot at once (the gradient is bounded, so it never reaches inf)
 ``rosenbrock``     :math:`(1 - x)^2 + 100(y - x^2)^2`, start (-1.5, 2)
 ``rastrigin``      :math:`20 + \sum_i (x_i^2 - 10\cos 2\pi x_i)`: a local minimum near every
                    integer point, global minimum at the origin
