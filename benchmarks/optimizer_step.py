@@ -107,7 +107,7 @@ def main() -> None:
     for dtype in (np.float64, np.float32):
         floor, rows = measure(args.size, dtype, args.repeats)
         dt = np.dtype(dtype).name
-        print(row.format("floor", dt, f"{floor * 1e3:.3f}", "1.00", "", ""))
+        print(row.format("floor", dt, f"{floor * 1e3:.3f}", "1.00", "", "").rstrip())
         for name, ours, x_floor, theirs, x_torch in rows:
             t_ms = f"{theirs * 1e3:.3f}" if theirs else "-"
             x_t = f"{x_torch:.2f}" if x_torch else "-"
