@@ -69,7 +69,10 @@ def race_animation(
     step_text = ax.text(0.02, 0.95, "", transform=ax.transAxes, fontsize=8, va="top")
     n_points = max(len(t.points) for t in trajs)
     frames = _frame_indices(n_points, max_frames)
-    notes = [ax.annotate("", xy=(0, 0), visible=False, **plots._ANNOTATION_STYLE) for _ in trajs]
+    notes = [
+        ax.annotate("", xy=(0, 0), xytext=(8, 8), visible=False, **plots._ANNOTATION_STYLE)
+        for _ in trajs
+    ]
 
     def draw(k: int):
         for traj, line, head, note in zip(trajs, lines, heads, notes, strict=True):
@@ -80,7 +83,7 @@ def race_animation(
             text = plots.divergence_text(traj) if j == len(pts) - 1 else None
             if text is not None:
                 note.set_text(f"{traj.optimizer}: {text}")
-                note.xy = tuple(plots._clip_to(pts[j], ax))
+                plots.place_annotation(note, ax, plots._clip_to(pts[j], ax))
                 note.set_color("tab:red")
                 note.set_fontsize(7)
             note.set_visible(text is not None)
@@ -95,10 +98,10 @@ def save_gif(animation: Any, path: str | Path, *, fps: int = 12, **race_kwargs: 
 
     Uses matplotlib's Pillow writer; returns the path. Same input -> same bytes.
     """
-    if not isinstance(animation, FuncAnimation):
-        animation = race_animation(animation, **race_kwargs)
     if not (isinstance(fps, int) and 1 <= fps <= 60):
         raise ValueError(f"fps must be an int in 1..60, got {fps!r}")
+    if not isinstance(animation, FuncAnimation):
+        animation = race_animation(animation, **race_kwargs)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     animation.save(path, writer=PillowWriter(fps=fps))

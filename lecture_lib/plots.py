@@ -48,6 +48,7 @@ STALL_TEXT = {
     "minimum": "stopped at a local minimum",
     "saddle": "stopped at a saddle point",
     "flat": "stopped at a flat inflection point",
+    "maximum": "stopped at a maximum",
 }
 
 _ANNOTATION_STYLE = {
@@ -145,15 +146,18 @@ def divergence_text(trajectory: Any) -> str | None:
 def stall_text(trajectory: Any, surface: Any = None) -> str | None:
     """``"stopped at a saddle point"`` etc., or None.
 
-    A stall at the surface's global minimum (``surface.minima[0]``) is convergence, not a trap, so
-    it gets no text.
+    A minimum gets text only when it is a *local* one (``Trajectory.local``; without that
+    attribute: not at ``surface.minima[0]``): reaching the global minimum is convergence.
     """
     kind = getattr(trajectory, "stall", None)
     if kind is None:
         return None
-    if kind == "minimum" and surface is not None and len(surface.minima):
-        where = _stall_point(trajectory)
-        if np.allclose(where, np.asarray(surface.minima[0], dtype=float), atol=1e-2):
+    if kind == "minimum":
+        local = getattr(trajectory, "local", None)
+        if local is None and surface is not None and len(surface.minima):
+            global_min = np.asarray(surface.minima[0], dtype=float)
+            local = not np.allclose(_stall_point(trajectory), global_min, atol=1e-2)
+        if not local:
             return None
     return STALL_TEXT.get(kind, f"stopped ({kind})")
 
@@ -259,7 +263,7 @@ def plot_curve_1d(
     grid = np.linspace(lo, hi, 800)
     with np.errstate(all="ignore"):
         curve = np.asarray(surface.value(grid[:, None]), dtype=float)
-    ax.plot(grid, curve, color="0.25", lw=1.5, label=f"$f(x)$ = {surface.latex}")
+    ax.plot(grid, curve, color="0.25", lw=1.5, label=surface.latex)
     ax.set_xlim(lo, hi)
     for i, traj in enumerate(trajs):
         color = f"C{i % 10}"
@@ -316,12 +320,10 @@ def plot_iterates(trajectories: Any, ax: Axes | None = None, *, title: str | Non
 
 # -------------------------------------------------------------------- loss curves
 def _label(run: Any, default: str) -> str:
+    if hasattr(run, "full_losses") and getattr(run, "batch_size", None) is not None:
+        return f"batch size {run.batch_size}"  # a MinibatchRun: its label is the optimizer's
     label = getattr(run, "label", None)
-    if label:
-        return str(label)
-    if getattr(run, "batch_size", None) is not None:
-        return f"batch size {run.batch_size}"
-    return default
+    return str(label) if label else default
 
 
 def _set_loss_scale(ax: Axes, values: list[np.ndarray], log: bool) -> None:
@@ -394,55 +396,55 @@ def plot_minibatch(
 
 
 # ------------------------------------------------------------ learning-rate sweep
-def _sweep_curves(sweep: Any) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
-    """``(name, final_losses (B,), diverged_at (B,) or None)`` per optimizer of a Sweep."""
-    losses = sweep.final_losses
-    diverged = getattr(sweep, "diverged_at", None)
-    names = list(getattr(sweep, "optimizers", None) or getattr(sweep, "labels", None) or [])
-    if isinstance(losses, dict):
-        names = list(losses)
-        rows = [np.asarray(losses[n], dtype=float) for n in names]
-        div = [None if diverged is None else np.asarray(diverged[n]) for n in names]
-    else:
-        arr = np.atleast_2d(np.asarray(losses, dtype=float))
-        names = names or [f"optimizer {i}" for i in range(len(arr))]
-        rows = list(arr)
-        if diverged is None:
-            div = [None] * len(rows)
-        else:
-            darr = np.atleast_2d(np.asarray(diverged, dtype=object))
-            div = list(darr)
-    return [(str(n), r, d) for n, r, d in zip(names, rows, div, strict=True)]
+def plot_lr_sensitivity(
+    sweep: Any, surface: str | None = None, ax: Axes | None = None, *, title: str | None = None
+) -> Figure:
+    """Final loss against learning rate from a :class:`~lecture_lib.runners.Sweep`.
 
-
-def plot_lr_sensitivity(sweep: Any, ax: Axes | None = None, *, title: str | None = None) -> Figure:
-    """Final loss against learning rate, one curve per optimizer; diverged runs as red crosses.
-
-    Diverged runs have no final loss: they are drawn at the top of the axes as red crosses.
+    One curve per optimizer on one of the sweep's surfaces (``surface``: a name; default the
+    first). Diverged runs have no final loss: the curve has a gap there and a red cross marks
+    them at the top of the axes. An optimizer without lr (COCOB) is a dashed horizontal line.
     """
     fig, ax = _figure_and_ax(ax)
+    names = list(sweep.surfaces)
+    if surface is None:
+        j = 0
+    elif surface in names:
+        j = names.index(surface)
+    else:
+        raise ValueError(f"surface must be one of the sweep's surfaces {names}, got {surface!r}")
     lrs = np.asarray(sweep.lrs, dtype=float)
-    top = []
-    for i, (name, loss, div) in enumerate(_sweep_curves(sweep)):
+    final = np.asarray(sweep.final_losses, dtype=float)[:, j, :]
+    diverged = np.asarray(sweep.diverged_at)[:, j, :] >= 0
+    uses_lr = getattr(sweep, "uses_lr", (True,) * len(sweep.optimizers))
+    crosses = []
+    for i, name in enumerate(sweep.optimizers):
         color = f"C{i % 10}"
-        bad = ~np.isfinite(loss)
-        if div is not None:
-            bad |= np.array([d is not None and d == d and d >= 0 for d in div], dtype=bool)
-        y = np.where(bad, np.nan, loss)
-        ax.plot(lrs, y, "-o", color=color, ms=3, lw=1.3, label=name)
-        top.append((lrs[bad], color))
+        y = np.where(diverged[i] | ~np.isfinite(final[i]), np.nan, final[i])
+        if uses_lr[i]:
+            ax.plot(lrs, y, "-o", color=color, ms=3, lw=1.3, label=name)
+            crosses.append(lrs[np.isnan(y)])
+        elif np.isfinite(y[0]):
+            ax.axhline(y[0], color=color, ls="--", lw=1.2, label=f"{name} (no lr)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel("final loss")
     ax.grid(alpha=0.3, which="both")
-    if any(len(x) for x, _ in top):
-        ax.autoscale_view()
-        y_top = ax.get_ylim()[1]
-        for j, (xs, color) in enumerate(top):
-            label = "diverged" if j == 0 else None
-            ax.plot(xs, np.full(len(xs), y_top), "x", color="tab:red", mec=color, ms=7, label=label)
-    ax.set_title(title or "Learning-rate sensitivity", fontsize=10)
+    xs = np.concatenate(crosses) if crosses else np.array([])
+    if xs.size:
+        ax.plot(
+            xs,
+            np.ones(len(xs)),
+            "x",
+            color="tab:red",
+            ms=7,
+            mew=1.5,
+            transform=ax.get_xaxis_transform(),
+            clip_on=False,
+            label="diverged",
+        )
+    ax.set_title(title or f"Learning-rate sensitivity on {names[j]}", fontsize=10)
     ax.legend(fontsize=8)
     return fig
 

@@ -719,12 +719,14 @@ class BatchSizeExplorer(_Explorer):
 
     def _draw(self, run) -> None:
         self.run = run
-        losses = np.asarray(run.losses, dtype=float)
-        full = np.asarray(run.full_losses, dtype=float)
+        losses = _drawable(run.losses)
+        full = _drawable(run.full_losses)
         self.batch_line.set_data(np.arange(len(losses)), losses)
         self.full_line.set_data(np.arange(len(full)), full)
-        self.ax.relim()
-        self.ax.autoscale_view()
+        finite = np.concatenate([losses[np.isfinite(losses)], full[np.isfinite(full)]])
+        lo, hi = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
+        self.ax.set_xlim(0, max(len(full) - 1, 1))
+        self.ax.set_ylim(lo / 1.5, hi * 1.5)
         self.ax.set_title(f"batch size {self.batch_slider.value}", fontsize=10)
 
     def _summary(self, run) -> str:
@@ -741,6 +743,14 @@ class BatchSizeExplorer(_Explorer):
     def _reset(self) -> None:
         for name, slider in self.sliders.items():
             slider.value = self._init[name]
+
+
+def _drawable(values, cap: float = 1e30) -> np.ndarray:
+    """Losses for a log axis: positive and below ``cap``, NaN (a gap) elsewhere."""
+    y = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        keep = np.isfinite(y) & (y > 0) & (y < cap)
+    return np.where(keep, y, np.nan)
 
 
 # ----------------------------------------------------------------------------- presets
