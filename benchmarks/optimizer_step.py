@@ -34,21 +34,27 @@ except ImportError:  # optional
     threadpool_limits = None
 
 
-def median_time(step, repeats: int) -> float:
-    """Median wall time of ``step()`` in seconds, after two warm-up calls."""
-    step()
-    step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+def median_times(steps, repeats: int) -> list[float]:
+    """Median wall time in seconds of each callable in ``steps``, timed in interleaved rounds.
+
+    Interleaving (a, b, c, a, b, c, ...) exposes every callable to the same machine load, so the
+    ratios stay meaningful on a busy machine. Two warm-up rounds come first.
+    """
+    times = [[] for _ in steps]
+    for round_ in range(repeats + 2):
+        for step, column in zip(steps, times, strict=True):
+            start = time.perf_counter()
+            step()
+            if round_ >= 2:
+                column.append(time.perf_counter() - start)
+    return [float(np.median(column)) for column in times]
 
 
-def torch_optimizer(name: str, param):
-    """torch.optim's counterpart with the same defaults, or None."""
+def torch_optimizer(name: str, theta0: np.ndarray, grad: np.ndarray):
+    """torch.optim's counterpart with the same defaults (on copies of the arrays), or None."""
     optim = torch.optim
+    param = torch.nn.Parameter(torch.from_numpy(theta0.copy()))
+    param.grad = torch.from_numpy(grad.copy())
     make = {
         "SGD": lambda: optim.SGD([param], lr=0.01),
         # torch's momentum keeps v' = alpha v' + g, theta -= lr v': the same iterates as ours
@@ -62,28 +68,27 @@ def torch_optimizer(name: str, param):
     return make() if make else None
 
 
-def measure(size: int, dtype, repeats: int) -> list[tuple]:
+def measure(size: int, dtype, repeats: int):
+    """Rows (name, ms ours, x floor, ms torch or None, x torch or None) and the floor in seconds."""
     rng = np.random.default_rng(0)
     theta0 = rng.standard_normal(size).astype(dtype)
     grad = (0.01 * rng.standard_normal(size)).astype(dtype)
-
     a, b = theta0.copy(), grad.copy()
-    floor = median_time(lambda: np.add(a, b, out=a), repeats)
 
-    rows = []
+    def floor_pass():
+        np.add(a, b, out=a)
+
+    rows, floors = [], []
     for name, cls in OPTIMIZERS.items():
         opt, params, grads = cls(), {"w": theta0.copy()}, {"w": grad}
-        ours = median_time(lambda o=opt, p=params, g=grads: o.update(p, g), repeats)
-        theirs = None
-        if torch is not None:
-            param = torch.nn.Parameter(torch.from_numpy(theta0.copy()))
-            param.grad = torch.from_numpy(grad.copy())
-            topt = torch_optimizer(name, param)
-            if topt is not None:
-                with torch.no_grad():
-                    theirs = median_time(topt.step, repeats)
+        steps = [floor_pass, lambda o=opt, p=params, g=grads: o.update(p, g)]
+        if torch is not None and (topt := torch_optimizer(name, theta0, grad)) is not None:
+            steps.append(topt.step)
+        floor, ours, *theirs = median_times(steps, repeats)
+        theirs = theirs[0] if theirs else None
+        floors.append(floor)
         rows.append((name, ours, ours / floor, theirs, ours / theirs if theirs else None))
-    return floor, rows
+    return float(np.median(floors)), rows
 
 
 def main() -> None:
