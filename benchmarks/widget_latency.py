@@ -87,9 +87,9 @@ def main() -> None:
     fast = time_moves(explorer.sliders["lr"], values)
     assert explorer.error is None, explorer.error
 
-    slider, _out, pngs = naive_explorer(args.optimizer, args.surface, args.steps)
     # outside a kernel, interactive_output's clear_output writes terminal escapes: swallow them
     with contextlib.redirect_stdout(io.StringIO()):
+        slider, _out, pngs = naive_explorer(args.optimizer, args.surface, args.steps)
         time_moves(slider, values[:3][::-1])
         naive = time_moves(slider, values)
     assert len(pngs) >= len(values)
