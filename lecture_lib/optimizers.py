@@ -98,6 +98,10 @@ class Optimizer:
     def update(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
         """Apply one update to every array of ``params`` in place. ``grads`` are only read."""
         grads = self._check(params, grads)
+        t = self.t + 1
+        lr = self.lr(t) if isinstance(getattr(self, "lr", None), Schedule) else None
+        hypers = {key: self._hyper(theta, lr) for key, theta in params.items()}  # may raise
+        # nothing has changed before this line, so a bad input leaves params and state intact
         if self._shapes is None:
             for key, theta in params.items():
                 for name, array in zip(self.state_names, self._init_state(theta), strict=True):
@@ -106,14 +110,11 @@ class Optimizer:
                     getattr(self, name)[key] = np.zeros_like(theta)
             self._shapes = {key: theta.shape for key, theta in params.items()}
             self._dtypes = {key: theta.dtype for key, theta in params.items()}
-        self.t += 1
-        lr = self.lr(self.t) if isinstance(getattr(self, "lr", None), Schedule) else None
-        self._lr_t = lr
+        self.t, self._lr_t = t, lr
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for key, theta in params.items():
-                hyper = self._hyper(theta, lr)
                 arrays = [getattr(self, n)[key] for n in self.state_names + self._private_names]
-                self._update_array(theta, grads[key], arrays, hyper)
+                self._update_array(theta, grads[key], arrays, hypers[key])
 
     def _scratch_arrays(self, shape: tuple[int, ...], dtype) -> list[np.ndarray]:
         key = (shape, np.dtype(dtype))

@@ -565,3 +565,11 @@ def test_block_by_block_update_is_bit_for_bit_the_whole_array_update(name):
         assert np.array_equal(getattr(whole, s)["w"], getattr(blocks, s)["w"])
     for k, v in whole.diagnostics("w").items():
         assert np.array_equal(v, blocks.diagnostics("w")[k])
+
+
+def test_a_bad_second_array_leaves_everything_untouched():
+    opt = SGD(lr=np.full((2, 1), 0.1))
+    params = {"a": np.ones((2, 3)), "b": np.ones((4, 3))}  # lr (2, 1) fits "a", not "b"
+    with pytest.raises(ValueError, match="lr has shape"):
+        opt.update(params, {"a": np.ones((2, 3)), "b": np.ones((4, 3))})
+    assert np.array_equal(params["a"], np.ones((2, 3))) and opt.t == 0
