@@ -581,6 +581,8 @@ class MinibatchRun:
         losses: (steps,) loss of the minibatch used at each update, before the update.
         full_losses: (steps + 1,) loss on the whole data set at every iterate, start included.
         weights: (n_features,) the final weights; true_weights: the generating ones.
+        diverged_at: the update whose weights or full-data loss were no longer finite (the run
+            stops there and keeps only the finite values before it), or None.
     """
 
     label: str
@@ -590,15 +592,20 @@ class MinibatchRun:
     full_losses: np.ndarray
     weights: np.ndarray
     true_weights: np.ndarray
+    diverged_at: int | None = None
 
     @property
     def fluctuation(self) -> float:
         """Std of the step-to-step changes of the minibatch loss over the second half of the run:
         how much the loss curve jitters once the trend has flattened."""
+        if self.diverged_at is not None:
+            return float("inf")
         half = self.losses[len(self.losses) // 2 :]
         return float(np.std(np.diff(half))) if len(half) > 1 else 0.0
 
     def summary(self) -> str:
+        if self.diverged_at is not None:
+            return f"{self.label}: batch {self.batch_size}, diverged at step {self.diverged_at}"
         return (
             f"{self.label}: batch {self.batch_size}, {len(self.losses)} steps, "
             f"full loss {self.full_losses[-1]:.4f}, fluctuation {self.fluctuation:.4f}"
@@ -660,6 +667,7 @@ def minibatch_run(
     full = np.empty(steps + 1)
     per_epoch = n_samples // batch_size
     order = rng.permutation(n_samples)
+    diverged_at = None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         r = X @ w - y
         full[0] = 0.5 * (r @ r) / n_samples
@@ -673,6 +681,10 @@ def minibatch_run(
             optimizer.update({"w": w}, {"w": X[idx].T @ rb / batch_size})
             r = X @ w - y
             full[k + 1] = 0.5 * (r @ r) / n_samples
+            if not (np.isfinite(full[k + 1]) and np.isfinite(w).all()):
+                diverged_at = k + 1
+                losses, full = losses[: k + 1], full[: k + 1]
+                break
     return MinibatchRun(
         label=repr(optimizer) if label is None else str(label),
         batch_size=batch_size,
@@ -681,4 +693,5 @@ def minibatch_run(
         full_losses=full,
         weights=w,
         true_weights=w_true,
+        diverged_at=diverged_at,
     )

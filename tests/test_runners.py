@@ -363,3 +363,13 @@ def test_minibatch_reproducible_and_any_optimizer():
 def test_minibatch_bad_input(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         minibatch_run(**kwargs)
+
+
+def test_minibatch_divergence_is_detected_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's own RuntimeWarnings too
+        r = minibatch_run(8, steps=200, lr=50.0, seed=0)
+    assert r.diverged_at is not None and 1 <= r.diverged_at < 200
+    assert np.isfinite(r.full_losses).all() and len(r.full_losses) == r.diverged_at
+    assert r.fluctuation == float("inf")
+    assert r.summary().endswith(f"batch 8, diverged at step {r.diverged_at}")
