@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 cell.scroll_into_view_if_needed()
                 source = cell.locator(".jp-InputArea").inner_text()
                 call = re.search(r"\w*(Explorer|Playground|preset)\([^)]*\)", source)
-                label = call.group(0) if call else f"explorer {slot + 1} (bare ipywidgets)"
+                label = call.group(0) if call else "naive ipywidgets explorer (reference)"
                 result = measure(nbpage, cell, slot, args.presses)
                 print(row(f"{label[:43]} key->src", result["src"]))
                 print(row(f"{label[:43]} key->decoded", result["decoded"]))

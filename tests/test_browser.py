@@ -194,6 +194,6 @@ def test_harness_explorer_renders_and_follows_its_slider(open_notebook):
 def test_notebook_runs_in_jupyterlab(open_notebook, notebook):
     nbpage = open_notebook(notebook.name)
     explorers = run_and_check(nbpage)
+    save_readme_screenshots(nbpage, explorers)  # before the sliders move: the default view
     check_explorers(nbpage, explorers)
-    save_readme_screenshots(nbpage, explorers)
     assert_offline(nbpage)
