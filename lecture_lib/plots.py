@@ -32,6 +32,7 @@ __all__ = [
     "new_figure",
     "place_annotation",
     "plot_curve_1d",
+    "plot_digits",
     "plot_iterates",
     "plot_losses",
     "plot_lr_sensitivity",
@@ -521,4 +522,31 @@ def plot_training_history(histories: Any, fig: Figure | None = None, *, log: boo
     ax_acc.grid(alpha=0.3)
     ax_acc.legend(fontsize=8)
     ax_acc.set_title("Accuracy", fontsize=10)
+    return fig
+
+
+# ------------------------------------------------------------ digits
+def plot_digits(
+    images: np.ndarray, true: Sequence[int], predicted: Sequence[int] | None = None
+) -> Figure:
+    """A row of 28x28 digits titled with their labels; wrong predictions in red.
+
+    Args:
+        images: (N, 784) or (N, 1, 28, 28) or (N, 28, 28), as ``load_mnist`` returns them.
+        true: (N,) class indices. predicted: (N,) class indices, or None to show only ``true``.
+    """
+    images = np.asarray(images).reshape(len(images), 28, 28)
+    true = np.asarray(true)
+    if predicted is not None and len(predicted) != len(true):
+        raise ValueError(f"predicted has {len(predicted)} labels, true has {len(true)}")
+    fig, axes = new_figure((1.0 * len(images) + 0.2, 1.6), 1, len(images), squeeze=False)
+    for k, ax in enumerate(axes[0]):
+        ax.imshow(images[k], cmap="gray_r")
+        ax.axis("off")
+        if predicted is None:
+            ax.set_title(f"{true[k]}", fontsize=8)
+        else:
+            wrong = predicted[k] != true[k]
+            title = f"pred {predicted[k]}\ntrue {true[k]}"
+            ax.set_title(title, fontsize=8, color="tab:red" if wrong else "black")
     return fig

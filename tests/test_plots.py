@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -202,3 +203,14 @@ def test_race_animation_and_deterministic_gif(tmp_path, bowl_runs):
         assert gif.n_frames == 6
     with pytest.raises(ValueError, match="fps must be"):
         save_gif(bowl_runs, tmp_path / "c.gif", fps=0)
+
+
+def test_plot_digits_marks_wrong_predictions_in_red():
+    images = np.zeros((3, 784))
+    fig = plots.plot_digits(images, true=[1, 2, 3], predicted=[1, 5, 3])
+    titles = [ax.title for ax in fig.axes]
+    assert [t.get_text() for t in titles] == ["pred 1\ntrue 1", "pred 5\ntrue 2", "pred 3\ntrue 3"]
+    colors = [matplotlib.colors.to_hex(t.get_color()) for t in titles]
+    assert colors[1] == matplotlib.colors.to_hex("tab:red") and colors[0] == colors[2] != colors[1]
+    with pytest.raises(ValueError, match="predicted has 2 labels, true has 3"):
+        plots.plot_digits(images, true=[1, 2, 3], predicted=[1, 2])
