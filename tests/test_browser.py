@@ -154,7 +154,7 @@ def check_explorers(nbpage: NotebookPage, explorers: list) -> None:
         assert move.plot_after != move.plot_before, f"{where}: the plot did not change"
         if move.summary_before is not None:
             assert move.summary_after != move.summary_before, f"{where}: the summary did not change"
-    text = nbpage.panel.inner_text()
+    text = nbpage.output_text()
     failures = [t for t in WIDGET_FAILURE_TEXTS if t in text]
     assert not failures, f"{nbpage.notebook}: after moving sliders the page shows {failures}"
 

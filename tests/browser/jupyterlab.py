@@ -369,13 +369,17 @@ class NotebookPage:
     def idle_count(self) -> int:
         return self.page.evaluate(JS_KERNEL_STATUS)["idle"]
 
+    def output_text(self) -> str:
+        """The text of every code cell's output area (markdown may quote failure messages)."""
+        return "\n".join(self.panel.locator(".jp-CodeCell .jp-OutputArea").all_inner_texts())
+
     def wait_widgets_rendered(self, timeout: float = 30.0) -> str:
-        """Wait for "Loading widget..." placeholders to go; return the panel's text."""
+        """Wait for "Loading widget..." placeholders to go; return the outputs' text."""
         deadline = time.monotonic() + timeout
-        text = self.panel.inner_text()
+        text = self.output_text()
         while "Loading widget" in text and time.monotonic() < deadline:
             time.sleep(0.1)
-            text = self.panel.inner_text()
+            text = self.output_text()
         return text
 
     def explorer_cells(self) -> list:
