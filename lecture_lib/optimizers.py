@@ -297,6 +297,9 @@ class Momentum(Optimizer):
         v -= s
         theta += v
 
+    def _diagnostics(self, key, state, *, lr, alpha):
+        return {"step_size": lr, "v": state["v"].copy()}
+
 
 class Adagrad(Optimizer):
     r"""Adagrad (Duchi, Hazan & Singer, 2011).

@@ -398,13 +398,21 @@ def plot_minibatch(
 
 # ------------------------------------------------------------ learning-rate sweep
 def plot_lr_sensitivity(
-    sweep: Any, surface: str | None = None, ax: Axes | None = None, *, title: str | None = None
+    sweep: Any,
+    surface: str | None = None,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    floor: float = 1e-12,
 ) -> Figure:
-    """Final loss against learning rate from a :class:`~lecture_lib.runners.Sweep`.
+    """Final loss gap against learning rate from a :class:`~lecture_lib.runners.Sweep`.
 
     One curve per optimizer on one of the sweep's surfaces (``surface``: a name; default the
-    first). Diverged runs have no final loss: the curve has a gap there and a red cross marks
-    them at the top of the axes. An optimizer without lr (COCOB) is a dashed horizontal line.
+    first). The y axis is the final loss minus the surface's global minimum value, clipped below
+    at ``floor`` so that runs which converged to machine precision share one readable bottom
+    line (and surfaces with a negative minimum stay on a log axis). Diverged runs have no final
+    loss: the curve has a gap there and a red cross marks them at the top of the axes. An
+    optimizer without lr (COCOB) is a dashed horizontal line.
     """
     fig, ax = _figure_and_ax(ax)
     names = list(sweep.surfaces)
@@ -415,13 +423,15 @@ def plot_lr_sensitivity(
     else:
         raise ValueError(f"surface must be one of the sweep's surfaces {names}, got {surface!r}")
     lrs = np.asarray(sweep.lrs, dtype=float)
-    final = np.asarray(sweep.final_losses, dtype=float)[:, j, :]
+    minimum = _resolve_surface(names[j])
+    f_min = float(minimum.value(minimum.minima[0]))
+    final = np.asarray(sweep.final_losses, dtype=float)[:, j, :] - f_min
     diverged = np.asarray(sweep.diverged_at)[:, j, :] >= 0
     uses_lr = getattr(sweep, "uses_lr", (True,) * len(sweep.optimizers))
     crosses = []
     for i, name in enumerate(sweep.optimizers):
         color = f"C{i % 10}"
-        y = np.where(diverged[i] | ~np.isfinite(final[i]), np.nan, final[i])
+        y = np.where(diverged[i] | ~np.isfinite(final[i]), np.nan, np.maximum(final[i], floor))
         if uses_lr[i]:
             ax.plot(lrs, y, "-o", color=color, ms=3, lw=1.3, label=name)
             crosses.append(lrs[np.isnan(y)])
@@ -430,7 +440,7 @@ def plot_lr_sensitivity(
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"learning rate $\eta$")
-    ax.set_ylabel("final loss")
+    ax.set_ylabel(f"final loss $-$ minimum (floor {floor:.0e})")
     ax.grid(alpha=0.3, which="both")
     xs = np.concatenate(crosses) if crosses else np.array([])
     if xs.size:
@@ -455,6 +465,7 @@ _STATE_LABELS = {
     "step_size": r"effective step size $\eta_{\mathrm{eff}}$",
     "m_hat": r"$\hat m$",
     "v_hat": r"$\hat v$",
+    "v": r"velocity $v$",
     "wealth": "wealth",
     "bet_fraction": "bet fraction",
 }

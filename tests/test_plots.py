@@ -214,3 +214,13 @@ def test_plot_digits_marks_wrong_predictions_in_red():
     assert colors[1] == matplotlib.colors.to_hex("tab:red") and colors[0] == colors[2] != colors[1]
     with pytest.raises(ValueError, match="predicted has 2 labels, true has 3"):
         plots.plot_digits(images, true=[1, 2, 3], predicted=[1, 2])
+
+
+def test_lr_sensitivity_plots_the_gap_to_the_minimum_with_a_floor():
+    # bounded_saddle has minimum value -0.25: the gap, not the raw loss, goes on the log axis
+    result = sweep([Adagrad], np.geomspace(1e-2, 1.0, 5), "bounded_saddle", steps=400)
+    ax = plots.plot_lr_sensitivity(result, floor=1e-10).axes[0]
+    (curve,) = [ln for ln in data_lines(ax) if ln.get_label() == "Adagrad"]
+    gap = np.maximum(result.final_losses[0, 0] + 0.25, 1e-10)
+    np.testing.assert_allclose(curve.get_ydata(), gap)
+    assert np.all(np.asarray(curve.get_ydata()) > 0)
