@@ -32,6 +32,7 @@ from browser.jupyterlab import (  # noqa: E402
     SLIDER,
     NotebookPage,
     find_chromium,
+    notebook_path,
     start_server,
 )
 
@@ -110,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     if args.notebook:
-        server, name = start_server([args.notebook.resolve()], {}), args.notebook.name
+        server = start_server([args.notebook.resolve()], {})
+        name = notebook_path(args.notebook)
     else:
         server, name = start_server([], {fixture.NAME: fixture.notebook()}), fixture.NAME
     try:

@@ -24,6 +24,7 @@ from browser.jupyterlab import (
     NotebookPage,
     find_chromium,
     move_slider,
+    notebook_path,
     start_server,
 )
 from conftest import NOTEBOOKS, ROOT, skip_or_fail
@@ -35,7 +36,7 @@ LOCAL_SCHEMES = {"data", "blob", "about"}
 # README screenshots (LECTURE_SCREENSHOTS=1): file name -> (notebook name part, cell source part).
 SCREENSHOTS = {
     "screenshot_explorer.png": ("momentum", None),
-    "screenshot_race.png": ("playground", "race"),
+    "screenshot_playground.png": ("playground", "Playground("),
 }
 
 
@@ -143,6 +144,11 @@ def run_and_check(nbpage: NotebookPage) -> list:
     )
     rendered = nbpage.panel.locator(".jp-OutputArea-output .jupyter-widgets").count()
     assert rendered >= views, f"{nbpage.notebook}: {views} widget outputs but {rendered} rendered"
+    broken = nbpage.broken_markdown_images()
+    assert not broken, (
+        f"{nbpage.notebook}: images in markdown did not load: {broken} (JupyterLab serves only "
+        "files below its root folder; the root must contain notebooks/ and img/)"
+    )
     return nbpage.explorer_cells()
 
 
@@ -192,7 +198,7 @@ def test_harness_explorer_renders_and_follows_its_slider(open_notebook):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(open_notebook, notebook):
-    nbpage = open_notebook(notebook.name)
+    nbpage = open_notebook(notebook_path(notebook))
     explorers = run_and_check(nbpage)
     save_readme_screenshots(nbpage, explorers)  # before the sliders move: the default view
     check_explorers(nbpage, explorers)

@@ -165,3 +165,21 @@ def test_nbval_ignore_output_only_on_widget_cells(notebook):
             f"{path.name}, cell {n}: NBVAL_IGNORE_OUTPUT on a cell that shows no interactive "
             "widget; print rounded numbers instead so nbval can compare them"
         )
+
+
+MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|<img[^>]+src=[\"']([^\"']+)")
+
+
+def test_markdown_images_are_local_files_that_exist(notebook):
+    """Pictures come from the repository (offline), by paths that exist next to the notebook."""
+    path, nb = notebook
+    for n, cell in enumerate(nb.cells, 1):
+        if cell.cell_type != "markdown":
+            continue
+        for match in MARKDOWN_IMAGE.finditer(cell.source):
+            src = match.group(1) or match.group(2)
+            if src.startswith(("attachment:", "data:")):
+                continue
+            assert "://" not in src, f"{path.name}, cell {n}: image from the internet: {src}"
+            target = (path.parent / src.split("#")[0].split("?")[0]).resolve()
+            assert target.is_file(), f"{path.name}, cell {n}: image {src} does not exist"

@@ -93,18 +93,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+NOTEBOOK_FOLDER = "notebooks"
+ASSET_FOLDERS = ("img",)  # referenced from the notebooks' markdown as ../img/...
+
+
 def prepare_root(
     root: Path, notebooks: list[Path], extra: dict[str, nbformat.NotebookNode]
 ) -> None:
-    """Fill ``root`` with cleared copies of ``notebooks`` (and their folder's other files)."""
-    root.mkdir(parents=True, exist_ok=True)
+    """Lay ``root`` out like the repository: ``notebooks/`` with cleared copies of ``notebooks``
+    (and their folder's other files) next to copies of the asset folders (``img/``)."""
+    folder = root / NOTEBOOK_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
     for source in notebooks:
-        folder = source.parent
-        for item in folder.iterdir():  # data files next to the notebooks travel with them
-            if item.suffix != ".ipynb" and item.name != ".ipynb_checkpoints" and item.is_file():
-                shutil.copy2(item, root / item.name)
-        nb = nbformat.read(source, as_version=4)
-        nbformat.write(cleared(nb), root / source.name)
+        for item in source.parent.iterdir():  # data files next to the notebooks travel along
+            if item.suffix != ".ipynb" and item.is_file():
+                shutil.copy2(item, folder / item.name)
+        for asset in ASSET_FOLDERS:
+            if (source.parent.parent / asset).is_dir() and not (root / asset).exists():
+                shutil.copytree(source.parent.parent / asset, root / asset)
+        nbformat.write(cleared(nbformat.read(source, as_version=4)), folder / source.name)
     for name, nb in extra.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(cleared(nb), root / name)
@@ -245,11 +252,18 @@ class LabServer:
 
 
 def start_server(notebooks: list[Path], extra: dict[str, nbformat.NotebookNode]) -> LabServer:
-    """Start a server whose root holds cleared copies of ``notebooks`` and ``extra``."""
+    """Start a server on a copy of the repository's layout: ``notebooks/<name>`` holds cleared
+    copies of ``notebooks`` (open them as ``notebook_path(path)``), ``extra`` maps root-relative
+    names to further notebooks."""
     home = Path(tempfile.mkdtemp(prefix="lecture-lab-"))
-    root = home / "notebooks"
+    root = home / "root"
     prepare_root(root, notebooks, extra)
     return LabServer(root=root, home=home).start()
+
+
+def notebook_path(path: Path) -> str:
+    """The server path of a repository notebook copied by :func:`start_server`."""
+    return f"{NOTEBOOK_FOLDER}/{path.name}"
 
 
 # --- the page side ---------------------------------------------------------------------------
@@ -381,6 +395,18 @@ class NotebookPage:
             time.sleep(0.1)
             text = self.output_text()
         return text
+
+    def broken_markdown_images(self, timeout: float = 15.0) -> list[str]:
+        """``src`` of every image in rendered markdown that did not load (after ``timeout``)."""
+        js = """() => [...document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownOutput img')]
+          .map(i => ({src: i.getAttribute('src'), done: i.complete, width: i.naturalWidth}))"""
+        deadline = time.monotonic() + timeout
+        images = self.page.evaluate(js)
+        while not all(i["done"] for i in images) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            images = self.page.evaluate(js)
+        return [i["src"].split("?")[0] for i in images if not i["done"] or i["width"] == 0]
 
     def explorer_cells(self) -> list:
         """Locators of the code cells whose output holds a slider and a plot image."""
