@@ -763,7 +763,7 @@ PRESETS: dict[str, Callable[[], _Explorer]] = {
         ("SGD", "Momentum", "RMSProp", "Adam"),
         "rosenbrock",
         steps=300,
-        lrs={"SGD": 1e-3, "Momentum": 5e-4, "RMSProp": 0.01, "Adam": 0.05},
+        lrs={"SGD": 2e-3, "Momentum": 2e-3, "RMSProp": 0.01, "Adam": 0.1},
     ),
 }
 
