@@ -6,9 +6,10 @@
 
 Each notebook runs with nbclient on a new ``python3`` kernel of *this* Python environment, in the
 notebook's own folder, with matplotlib's inline backend (a global ``MPLBACKEND`` is ignored) and a
-per-cell timeout. Stored notebooks keep no machine state: saved widget state
-(``metadata.widgets``) and timing metadata are removed, and a widget output keeps only its
-``text/plain`` fallback (a live widget needs a running kernel anyway; without one, JupyterLab
+per-cell timeout. Consecutive stdout (stderr) chunks are merged into one output, so the stored
+file does not depend on when ipykernel flushed. Stored notebooks keep no machine state: saved
+widget state (``metadata.widgets``) and timing metadata are removed, and a widget output keeps only
+its ``text/plain`` fallback (a live widget needs a running kernel anyway; without one, JupyterLab
 would show "Error displaying widget: model not found"). A file is rewritten only when its content
 changed. On an error the run stops for that notebook, the file is left as it was, and the message
 names the notebook, the cell number and the exception.
@@ -100,6 +101,7 @@ def execute(path: Path, *, timeout: float = 300.0) -> nbformat.NotebookNode:
         allow_errors=False,
         record_timing=False,
         store_widget_state=False,
+        coalesce_streams=True,  # one stream output per name: how ipykernel splits it is timing
         resources={"metadata": {"path": str(path.parent.resolve())}},
         on_cell_start=lambda cell, cell_index: current.update(index=cell_index),
     )

@@ -41,7 +41,7 @@ def notebook(tmp_path, monkeypatch):
         "print(open('data.txt').read())",
         "import matplotlib\nprint(matplotlib.get_backend())",
         WIDGET,
-        "print(slider.value * 2)",
+        "import sys, time\nprint('a', flush=True)\ntime.sleep(0.3)\nprint(slider.value * 2)",
     )
 
 
@@ -53,7 +53,8 @@ def test_executes_top_to_bottom_in_the_notebook_folder_and_stores_clean(notebook
     texts = ["".join(c["outputs"][0].get("text", "")) for c in code]
     assert texts[0] == "next to the notebook\n"
     assert "inline" in texts[1]
-    assert texts[3] == "6\n"
+    assert texts[3] == "a\n6\n", "stream chunks must be merged into one output"
+    assert len(code[3]["outputs"]) == 1
     widget_data = code[2]["outputs"][0]["data"]
     assert list(widget_data) == ["text/plain"], "widget view must be dropped, text kept"
     assert "widgets" not in stored["metadata"]
