@@ -124,6 +124,12 @@ def _hyper_slider(cls: type, name: str, value: float | None = None) -> W.Widget:
     return W.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format=fmt, **common)
 
 
+def _value(slider: W.Widget) -> float:
+    """The slider's value to 6 significant digits: the front-end's float steps leave noise such
+    as 0.9000000000000001, which would otherwise show up in every label and summary."""
+    return float(f"{slider.value:.6g}")
+
+
 def _surface(name: str):
     from lecture_lib.surfaces import get_surface
 
@@ -428,7 +434,7 @@ class OptimizerExplorer(_ContourExplorer):
 
     def make_optimizer(self):
         """The optimizer with the sliders' current values (eps keeps the class default)."""
-        return self.optimizer_class(**{n: s.value for n, s in self.hyper_sliders.items()})
+        return self.optimizer_class(**{n: _value(s) for n, s in self.hyper_sliders.items()})
 
     def _compute(self):
         from lecture_lib.runners import run
@@ -526,7 +532,7 @@ class CompareExplorer(_ContourExplorer):
         out = []
         for cls in self.optimizer_classes:
             slider = self.lr_sliders.get(cls.__name__)
-            out.append(cls() if slider is None else cls(lr=slider.value))
+            out.append(cls() if slider is None else cls(lr=_value(slider)))
         return out
 
     def _compute(self):
@@ -622,7 +628,7 @@ class SincExplorer(_Explorer):
         from lecture_lib.runners import run
 
         return run(
-            self.optimizer_class(lr=self.lr_slider.value),
+            self.optimizer_class(lr=_value(self.lr_slider)),
             self.surface,
             start=np.array([self.x0_slider.value]),
             steps=self.steps_slider.value,

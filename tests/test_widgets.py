@@ -274,3 +274,10 @@ def test_playground_swaps_presets():
     for name in widgets.PRESETS:
         explorer = widgets.preset(name)
         assert explorer.error is None, (name, explorer.error)
+
+
+def test_slider_float_noise_stays_out_of_labels():
+    explorer = OptimizerExplorer("Momentum", "bowl", steps=5)
+    explorer.sliders["alpha"].value = 0.9000000000000001  # what the front-end sends for 0.9
+    assert "alpha=0.9)" in explorer.summary_text
+    assert "0.9000000000000001" not in explorer.summary_text
