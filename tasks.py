@@ -58,7 +58,9 @@ def lab() -> int:
         "jupyter",
         "lab",
         "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.root_dir={ROOT / 'notebooks'}",
+        # root = the project, so notebooks' ../img/ pictures are served; open on the overview
+        f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.default_url=/lab/tree/notebooks/00_overview.ipynb",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")  # containers and CI machines run as root

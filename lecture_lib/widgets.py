@@ -113,8 +113,8 @@ def _hyper_slider(cls: type, name: str, value: float | None = None) -> W.Widget:
     label = f"{_SYMBOLS.get(name, name)} ({name})" if name != "lr" else "lr η"
     common = {"description": label, "continuous_update": True, "style": _SLIDER_STYLE}
     if name == "lr":
-        lo, hi = _LR_RANGE
-        value = float(np.clip(value if value is not None else 0.01, 10**lo, 10**hi))
+        value = float(np.clip(value if value is not None else 0.01, *(10.0**e for e in _LR_RANGE)))
+        lo, hi = _log_grid(value, step=0.05)
         return W.FloatLogSlider(
             value=value, base=10, min=lo, max=hi, step=0.05, readout_format=".2g", **common
         )
@@ -128,6 +128,15 @@ def _value(slider: W.Widget) -> float:
     """The slider's value to 6 significant digits: the front-end's float steps leave noise such
     as 0.9000000000000001, which would otherwise show up in every label and summary."""
     return float(f"{slider.value:.6g}")
+
+
+def _log_grid(value: float, step: float) -> tuple[float, float]:
+    """Ends (log10) of a log slider within ``_LR_RANGE`` whose grid of ``step`` passes through
+    ``value``: the front-end snaps the value to that grid, so an off-grid default such as 0.95
+    would silently become 1.0 in the browser while a static cell showed 0.95."""
+    e = np.log10(value)
+    lo, hi = _LR_RANGE
+    return e - step * np.floor((e - lo) / step + 1e-9), e + step * np.floor((hi - e) / step + 1e-9)
 
 
 def _surface(name: str):

@@ -82,7 +82,7 @@ def test_every_slider_at_both_ends_gives_a_summary_not_an_exception(name):
 def test_too_large_learning_rate_reports_divergence():
     explorer = OptimizerExplorer("SGD", "bowl")
     explorer.sliders["lr"].value = ends(explorer.sliders["lr"])[1]
-    assert explorer.sliders["lr"].value == pytest.approx(10.0)
+    assert 10**0.95 - 1e-9 <= explorer.sliders["lr"].value <= 10.0  # within a step of 10
     traj = explorer.trajectory
     assert traj.diverged_at is not None
     assert f"diverged at step {traj.diverged_at}" in explorer.summary_text
@@ -281,3 +281,13 @@ def test_slider_float_noise_stays_out_of_labels():
     explorer.sliders["alpha"].value = 0.9000000000000001  # what the front-end sends for 0.9
     assert "alpha=0.9)" in explorer.summary_text
     assert "0.9000000000000001" not in explorer.summary_text
+
+
+@pytest.mark.parametrize("lr", [0.95, 1.5, 0.3, 1e-4, 10.0, 0.0123])
+def test_lr_slider_grid_passes_through_its_start_value(lr):
+    # the browser snaps a log slider to min + k * step; the start value must be on that grid
+    slider = OptimizerExplorer("SGD", "bowl", lr=lr, steps=3).sliders["lr"]
+    k = (np.log10(lr) - slider.min) / slider.step
+    assert abs(k - round(k)) < 1e-6
+    assert -4.0 - 1e-9 <= slider.min and slider.max <= 1.0 + 1e-9
+    assert slider.max - slider.min > 4.9
