@@ -1,6 +1,7 @@
 """Tiny cross-platform task runner: the same commands with or without ``make``.
 
-    python tasks.py lab         open the lecture in JupyterLab (127.0.0.1, token kept on)
+    python tasks.py lab         open the lecture in JupyterLab (127.0.0.1, token kept on);
+                                extra arguments go to jupyter lab, e.g. --no-browser --port 9000
     python tasks.py test        run the whole test suite (unit tests, notebooks, browser)
     python tasks.py notebooks   re-execute every notebook from a fresh kernel and store outputs
     python tasks.py figures     regenerate every image in img/
@@ -64,7 +65,7 @@ def lab() -> int:
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")  # containers and CI machines run as root
-    return _run(*args)
+    return _run(*args, *sys.argv[2:])
 
 
 def test() -> int:
