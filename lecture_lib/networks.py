@@ -21,6 +21,7 @@ from numbers import Real
 
 import numpy as np
 
+from lecture_lib._checks import check_int
 from lecture_lib.gradcheck import DEFAULT_H
 from lecture_lib.gradcheck import numerical_gradient as _numerical_gradient
 from lecture_lib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
@@ -55,12 +56,6 @@ def _rng(seed):
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
-
-
-def _check_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _check_dtype(dtype):
@@ -177,9 +172,9 @@ class TwoLayerNet(Network):
         dtype=np.float64,
     ):
         sizes = [
-            _check_size("input_size", input_size),
-            _check_size("hidden_size", hidden_size),
-            _check_size("output_size", output_size),
+            check_int("input_size", input_size, 1),
+            check_int("hidden_size", hidden_size, 1),
+            check_int("output_size", output_size, 1),
         ]
         if not (isinstance(weight_init_std, Real) and 0 < weight_init_std < np.inf):
             raise ValueError(
@@ -226,9 +221,9 @@ class MultiLayerNet(Network):
             raise TypeError(
                 f"hidden_sizes must be a list of integers >= 1, got {type(hidden_sizes).__name__}"
             )
-        hidden = [_check_size("hidden_sizes entries", h) for h in hidden_sizes]
-        sizes = [_check_size("input_size", input_size), *hidden]
-        sizes.append(_check_size("output_size", output_size))
+        hidden = [check_int("hidden_sizes entries", h, 1) for h in hidden_sizes]
+        sizes = [check_int("input_size", input_size, 1), *hidden]
+        sizes.append(check_int("output_size", output_size, 1))
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         if isinstance(weight_init, str):

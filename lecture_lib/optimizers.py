@@ -21,7 +21,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from lecture_lib.schedules import Schedule, _number, _show
+from lecture_lib._checks import check_number
+from lecture_lib.schedules import Schedule, _show
 
 __all__ = [
     "COCOB",
@@ -76,7 +77,7 @@ class Optimizer:
                 setattr(self, name, value)
                 continue
             low, high, low_open, high_open = self._ranges[name]
-            value = _number(name, value, low, high, low_open=low_open, high_open=high_open)
+            value = check_number(name, value, low, high, low_open=low_open, high_open=high_open)
             setattr(self, name, value)
         self.reset()
 

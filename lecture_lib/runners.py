@@ -33,12 +33,12 @@ no stall is reported).
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from lecture_lib._checks import check_int, check_positive
 from lecture_lib.optimizers import SGD, Optimizer
 from lecture_lib.surfaces import Surface, get_surface
 
@@ -57,27 +57,6 @@ KEY = "x"  # the parameter name the runners use in optimizer.update({"x": p}, {"
 
 
 # --- input checks -------------------------------------------------------------------------------
-
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_positive(name: str, value, *, allow_none: bool = False, allow_zero: bool = False):
-    if value is None and allow_none:
-        return None
-    rng = ">= 0" if allow_zero else "> 0"
-    none = " or None" if allow_none else ""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a finite number {rng}{none}, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number {rng}{none}, got {value!r}")
-    return value
 
 
 def _surface(surface) -> Surface:
@@ -271,10 +250,10 @@ def run(
         raise TypeError(f"optimizer must be an Optimizer instance, got {type(optimizer).__name__}")
     surface = _surface(surface)
     p = _start(surface, start)
-    steps = _check_int("steps", steps, 0)
-    stall_tol = _check_positive("stall_tol", stall_tol, allow_zero=True)
-    flat_ratio = _check_positive("flat_ratio", flat_ratio)
-    far = _check_positive("far", far, allow_none=True)
+    steps = check_int("steps", steps, 0)
+    stall_tol = check_positive("stall_tol", stall_tol, allow_zero=True)
+    flat_ratio = check_positive("flat_ratio", flat_ratio)
+    far = check_positive("far", far, allow_none=True)
     label = repr(optimizer) if label is None else str(label)
 
     optimizer.reset()
@@ -540,8 +519,8 @@ def sweep(
     if not surf:
         raise ValueError("surfaces must not be empty")
     starts = [_start(s, start) for s in surf]
-    steps = _check_int("steps", steps, 0)
-    far = _check_positive("far", far, allow_none=True)
+    steps = check_int("steps", steps, 0)
+    far = check_positive("far", far, allow_none=True)
 
     n_o, n_s, B = len(specs), len(surf), len(lrs)
     losses = np.full((n_o, n_s, steps + 1, B), np.nan)
@@ -645,14 +624,14 @@ def minibatch_run(
         lr: SGD learning rate (default 0.05) when ``optimizer`` is None; give one or the other.
         optimizer: any Optimizer (reset first); parameter key ``"w"``.
     """
-    n_samples = _check_int("n_samples", n_samples, 1)
-    n_features = _check_int("n_features", n_features, 1)
-    batch_size = _check_int("batch_size", batch_size, 1)
+    n_samples = check_int("n_samples", n_samples, 1)
+    n_features = check_int("n_features", n_features, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     if batch_size > n_samples:
         raise ValueError(f"batch_size must be an int in [1, {n_samples}], got {batch_size}")
-    steps = _check_int("steps", steps, 1)
-    seed = _check_int("seed", seed, 0)
-    noise = _check_positive("noise", noise, allow_zero=True)
+    steps = check_int("steps", steps, 1)
+    seed = check_int("seed", seed, 0)
+    noise = check_positive("noise", noise, allow_zero=True)
     if optimizer is None:
         optimizer = SGD(lr=0.05 if lr is None else lr)
     elif lr is not None:

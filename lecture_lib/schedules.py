@@ -10,32 +10,11 @@ returned has the same kind.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from lecture_lib._checks import check_int, check_number
+
 __all__ = ["Constant", "ExponentialDecay", "InverseTimeDecay", "Schedule", "StepDecay"]
-
-
-def _number(name: str, value, low: float, high: float, *, low_open: bool, high_open: bool):
-    """Return ``value`` (float, or float64 array checked elementwise) if it lies in the range."""
-    text = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray)):
-        raise TypeError(f"{name} must be a finite number in {text}, got {value!r}")
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        if not (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)):
-            raise TypeError(f"{name} must be a real array, got dtype {value.dtype}")
-        arr = value.astype(np.float64)
-    else:
-        arr = np.asarray(float(value))
-    ok = np.isfinite(arr)
-    ok &= (arr > low) if low_open else (arr >= low)
-    ok &= (arr < high) if high_open else (arr <= high)
-    if not ok.all():
-        bad = arr[~ok].flat[0] if arr.ndim else float(arr)
-        where = " in every element" if arr.ndim else ""
-        raise ValueError(f"{name} must be a finite number in {text}{where}, got {bad!r}")
-    return arr if arr.ndim else float(arr)
 
 
 def _show(value) -> str:
@@ -51,16 +30,14 @@ class Schedule:
     params: tuple[str, ...] = ("lr",)
 
     def __init__(self, lr):
-        self.lr = _number("lr", lr, 0.0, np.inf, low_open=True, high_open=True)
+        self.lr = check_number("lr", lr, 0.0, np.inf, low_open=True, high_open=True)
 
     def at(self, t: int):
         """The learning rate of update ``t`` (``t`` already checked)."""
         raise NotImplementedError
 
     def __call__(self, t: int):
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 1:
-            raise ValueError(f"t must be the 1-based update index, an integer >= 1, got {t!r}")
-        return self.at(int(t))
+        return self.at(check_int("t (the 1-based update index)", t, 1))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{p}={_show(getattr(self, p))}" for p in self.params)
@@ -89,10 +66,8 @@ class StepDecay(Schedule):
 
     def __init__(self, lr, factor: float = 0.5, every: int = 100):
         super().__init__(lr)
-        self.factor = _number("factor", factor, 0.0, 1.0, low_open=True, high_open=False)
-        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-            raise ValueError(f"every must be an integer >= 1 (updates per stage), got {every!r}")
-        self.every = int(every)
+        self.factor = check_number("factor", factor, 0.0, 1.0, low_open=True, high_open=False)
+        self.every = check_int("every", every, 1)
 
     def at(self, t: int):
         return self.lr * self.factor ** ((t - 1) // self.every)
@@ -110,7 +85,7 @@ class ExponentialDecay(Schedule):
 
     def __init__(self, lr, gamma: float = 0.99):
         super().__init__(lr)
-        self.gamma = _number("gamma", gamma, 0.0, 1.0, low_open=True, high_open=False)
+        self.gamma = check_number("gamma", gamma, 0.0, 1.0, low_open=True, high_open=False)
 
     def at(self, t: int):
         return self.lr * self.gamma ** (t - 1)
@@ -128,7 +103,7 @@ class InverseTimeDecay(Schedule):
 
     def __init__(self, lr, k: float = 0.01):
         super().__init__(lr)
-        self.k = _number("k", k, 0.0, np.inf, low_open=False, high_open=True)
+        self.k = check_number("k", k, 0.0, np.inf, low_open=False, high_open=True)
 
     def at(self, t: int):
         return self.lr / (1.0 + self.k * t)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lecture_lib._checks import check_int
+
 __all__ = ["TrainingHistory", "train"]
 
 
@@ -61,14 +63,6 @@ class TrainingHistory:
             f"{self.label}: {self.iterations} steps, loss {loss}, "
             f"test accuracy {self.test_acc[-1]:.3f}"
         )
-
-
-def _positive_int(name, value, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _unpack(data):
@@ -122,9 +116,9 @@ def train(
     x_train, t_train, x_test, t_test = _unpack(data)
     if (iterations is None) == (epochs is None):
         raise ValueError("give exactly one of iterations and epochs")
-    iterations = _positive_int("iterations", iterations, allow_none=True)
-    epochs = _positive_int("epochs", epochs, allow_none=True)
-    batch_size = _positive_int("batch_size", batch_size)
+    iterations = None if iterations is None else check_int("iterations", iterations, 1)
+    epochs = None if epochs is None else check_int("epochs", epochs, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     if not callable(getattr(optimizer, "update", None)):
         raise TypeError(
             f"optimizer must have an update(params, grads) method, got {type(optimizer).__name__}"

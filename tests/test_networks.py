@@ -149,8 +149,8 @@ def test_repr():
 @pytest.mark.parametrize(
     ("make", "error", "match"),
     [
-        (lambda: TwoLayerNet(0, 5, 2), ValueError, "input_size must be an integer >= 1, got 0"),
-        (lambda: TwoLayerNet(4, 2.5, 2), ValueError, "hidden_size must be an integer >= 1"),
+        (lambda: TwoLayerNet(0, 5, 2), ValueError, "input_size must be an int >= 1, got 0"),
+        (lambda: TwoLayerNet(4, 2.5, 2), TypeError, "hidden_size must be an int >= 1"),
         (lambda: TwoLayerNet(4, 5, 2, weight_init_std=-1), ValueError, "weight_init_std"),
         (lambda: TwoLayerNet(4, 5, 2, seed="a"), TypeError, "seed must be an int"),
         (lambda: TwoLayerNet(4, 5, 2, dtype=np.int32), ValueError, "float32 or float64"),

@@ -130,9 +130,9 @@ def test_progress_bar_closes_itself(capsys):
     [
         ({}, ValueError, "exactly one of iterations and epochs"),
         ({"iterations": 5, "epochs": 1}, ValueError, "exactly one"),
-        ({"iterations": 0}, ValueError, "iterations must be an integer >= 1, got 0"),
-        ({"epochs": 1.5}, ValueError, "epochs must be an integer >= 1"),
-        ({"epochs": 1, "batch_size": 0}, ValueError, "batch_size must be an integer >= 1"),
+        ({"iterations": 0}, ValueError, "iterations must be an int >= 1, got 0"),
+        ({"epochs": 1.5}, TypeError, "epochs must be an int >= 1"),
+        ({"epochs": 1, "batch_size": 0}, ValueError, "batch_size must be an int >= 1"),
     ],
 )
 def test_bad_arguments(kwargs, error, match):
