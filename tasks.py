@@ -49,8 +49,14 @@ def ensure_venv() -> None:
     STAMP.write_text(_digest())
 
 
-def _run(*args: str) -> int:
-    return subprocess.call([str(PY), *args], cwd=ROOT)
+def _run(*args: str, one_thread: bool = False) -> int:
+    env = dict(os.environ)
+    if one_thread:
+        # The notebooks' small matrix products run fastest, and reproduce bit for bit, on one BLAS
+        # thread; on a busy 2-core machine several threads made a notebook 5-10x slower.
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, "1")
+    return subprocess.call([str(PY), *args], cwd=ROOT, env=env)
 
 
 def lab() -> int:
@@ -69,11 +75,11 @@ def lab() -> int:
 
 
 def test() -> int:
-    return _run("-m", "pytest", *sys.argv[2:])
+    return _run("-m", "pytest", *sys.argv[2:], one_thread=True)
 
 
 def notebooks() -> int:
-    return _run("-m", "lecture_lib.notebook_runner", *sys.argv[2:])
+    return _run("-m", "lecture_lib.notebook_runner", *sys.argv[2:], one_thread=True)
 
 
 def figures() -> int:
