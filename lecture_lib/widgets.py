@@ -78,7 +78,7 @@ _RANGES: dict[Any, tuple[float, float, float]] = {
 }
 _SYMBOLS = {"lr": "η", "alpha": "α", "rho": "ρ", "beta1": "β1", "beta2": "β2"}
 _LR_RANGE = (-4.0, 1.0)  # log10 of the learning-rate slider's ends: 1e-4 .. 10
-_SLIDER_STYLE = {"description_width": "70px"}
+_SLIDER_STYLE = {"description_width": "90px"}
 
 
 def _optimizers() -> dict[str, type]:
