@@ -68,8 +68,12 @@ class Exercise:
     def template(self) -> str:
         """The unsolved stub a notebook shows."""
         lines = [f"def {self.signature}:"]
+        by_start: dict[str, list[str]] = {}
         for name, start in self.state.items():
-            lines.append(f"    # state[{name!r}] starts as {start}")
+            by_start.setdefault(start, []).append(f"state[{name!r}]")
+        for start, names in by_start.items():
+            verb = "starts" if len(names) == 1 else "start"
+            lines.append(f"    # {', '.join(names)} {verb} as {start}")
         lines.append(f'    raise NotImplementedError("write the {self.name} update here")')
         return "\n".join(lines)
 

@@ -181,3 +181,11 @@ def test_student_function_cannot_change_the_reference():
 def test_unknown_exercise_is_a_clear_error():
     with pytest.raises(ValueError, match="name must be one of"):
         check("Nesterov", solutions.sgd_update)
+
+
+def test_template_groups_state_with_the_same_start():
+    lines = EXERCISES["COCOB"].template.splitlines()
+    assert lines[0] == "def cocob_update(theta, g, state, t, alpha, eps):"
+    assert "    # state['G'], state['R'], state['S'] start as zeros like theta" in lines
+    assert "    # state['L'] starts as eps" in lines
+    assert len(lines) == 5
