@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -39,13 +40,24 @@ def ensure_venv() -> None:
         sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     if not PY.exists():
         print(f"Creating {VENV.name} with {sys.executable}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            shutil.rmtree(VENV, ignore_errors=True)
+            sys.exit(
+                f"Could not create {VENV} ({exc}).\nOn Debian/Ubuntu install the venv module "
+                "first: sudo apt install python3-venv"
+            )
     if STAMP.exists() and STAMP.read_text() == _digest():
         return
     print("Installing lecture_lib and its dependencies into .venv", flush=True)
     pip = [str(PY), "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run([*pip, "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-q", "-e", ".[test]"], check=True, cwd=ROOT)
+    for step in (["install", "-q", "--upgrade", "pip"], ["install", "-q", "-e", ".[test]"]):
+        if subprocess.call([*pip, *step], cwd=ROOT) != 0:
+            sys.exit(
+                "Installing into .venv failed (see pip's message above). The first run needs the "
+                "internet; later runs work offline. Fix the cause, then run the command again."
+            )
     STAMP.write_text(_digest())
 
 
