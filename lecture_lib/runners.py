@@ -50,6 +50,7 @@ __all__ = [
     "numerical_hessian",
     "run",
     "run_many",
+    "steps_to",
     "sweep",
 ]
 
@@ -141,6 +142,35 @@ def _classify(surface: Surface, point, flat_ratio: float) -> tuple[str, np.ndarr
     return "saddle", eig
 
 
+# --- arrival -------------------------------------------------------------------------------------
+
+
+def _minimum_value(surface: Surface) -> float:
+    """The surface's global minimum value (its first known minimum), 0.0 if none is known."""
+    return float(surface.value(surface.minima[0])) if len(surface.minima) else 0.0
+
+
+def steps_to(losses: np.ndarray, tol: float, *, stay: bool = False, axis: int = 0) -> np.ndarray:
+    """First step at which ``losses`` (already minus the minimum value) fall below ``tol``.
+
+    ``losses`` holds one value per iterate along ``axis``, the start first, so the index is the
+    number of updates. ``stay=True`` asks instead for the step from which the losses stay below
+    ``tol`` to the end (settled, not just passing through). NaN (a diverged run) counts as above.
+    Returns floats: the step, or ``inf`` where the losses never get (or stay) below ``tol``.
+    """
+    below = np.nan_to_num(np.asarray(losses, dtype=float), nan=np.inf) < tol
+    n = below.shape[axis]
+    if stay:
+        above = ~below
+        after_last_above = n - np.argmax(np.flip(above, axis=axis), axis=axis)
+        first = np.where(above.any(axis=axis), after_last_above, 0)
+        never = np.take(above, -1, axis=axis)
+    else:
+        first = np.argmax(below, axis=axis)
+        never = ~below.any(axis=axis)
+    return np.where(never, np.inf, first.astype(float))
+
+
 # --- single runs --------------------------------------------------------------------------------
 
 
@@ -170,6 +200,7 @@ class Trajectory:
         hessian_eigenvalues: eigenvalues at the final point when stalled (ascending), else None.
         local: True when the stall is a minimum whose loss is above the surface's known global
             minimum (a local minimum), False at the global one, None otherwise.
+        minimum_value: the surface's global minimum value, for :meth:`steps_to`.
     """
 
     label: str
@@ -186,6 +217,11 @@ class Trajectory:
     stall_at: int | None = None
     hessian_eigenvalues: np.ndarray | None = field(default=None, repr=False)
     local: bool | None = None
+    minimum_value: float = 0.0
+
+    def steps_to(self, tol: float, *, stay: bool = False) -> float:
+        """Updates until ``loss - minimum_value < tol`` (``stay``: and stays so); inf if never."""
+        return float(steps_to(self.losses - self.minimum_value, tol, stay=stay))
 
     @property
     def final_point(self) -> np.ndarray:
@@ -296,13 +332,14 @@ def run(
         steps=steps,
         diverged_at=diverged_at,
         diverged_value=diverged_value,
+        minimum_value=_minimum_value(surface),
     )
     if diverged_at is None and traj.grad_norms[-1] < stall_tol:
         above = np.flatnonzero(traj.grad_norms >= stall_tol)
         traj.stall_at = int(above[-1] + 1) if above.size else 0
         traj.stall, traj.hessian_eigenvalues = _classify(surface, traj.final_point, flat_ratio)
         if traj.stall == "minimum" and len(surface.minima):
-            best = float(surface.value(surface.minima[0]))
+            best = traj.minimum_value
             traj.local = traj.final_loss > best + 1e-6 * max(1.0, abs(best))
     return traj
 
@@ -376,6 +413,7 @@ class Sweep:
         final_points: list over optimizers of lists over surfaces of (B, dim) last finite iterates.
         diverged_at: (n_opt, n_surf, B) int, the update at which the row diverged, -1 if never.
         diverged_value: (n_opt, n_surf, B) str, ``"inf"``, ``"nan"``, ``"out_of_bounds"`` or "".
+        minimum_values: (n_surf,) each surface's global minimum value, for :meth:`steps_to`.
     """
 
     lrs: np.ndarray
@@ -388,6 +426,13 @@ class Sweep:
     final_points: list = field(repr=False)
     diverged_at: np.ndarray = field(repr=False)
     diverged_value: np.ndarray = field(repr=False)
+    minimum_values: np.ndarray = field(repr=False)
+
+    def steps_to(self, tol: float, *, stay: bool = False) -> np.ndarray:
+        """(n_opt, n_surf, B) updates until ``loss - minimum < tol`` (``stay``: and stays so);
+        inf where a row never gets there (diverged rows never do)."""
+        gaps = self.losses - np.asarray(self.minimum_values)[None, :, None, None]
+        return steps_to(gaps, tol, stay=stay, axis=2)
 
     @property
     def best_lrs(self) -> np.ndarray:
@@ -545,6 +590,7 @@ def sweep(
         final_points=points,
         diverged_at=div_at,
         diverged_value=div_val,
+        minimum_values=np.array([_minimum_value(s) for s in surf]),
     )
 
 

@@ -18,6 +18,7 @@ from lecture_lib.runners import (
     numerical_hessian,
     run,
     run_many,
+    steps_to,
     sweep,
 )
 from lecture_lib.surfaces import get_surface, noisy
@@ -373,3 +374,36 @@ def test_minibatch_divergence_is_detected_without_warnings():
     assert np.isfinite(r.full_losses).all() and len(r.full_losses) == r.diverged_at
     assert r.fluctuation == float("inf")
     assert r.summary().endswith(f"batch 8, diverged at step {r.diverged_at}")
+
+
+# --- arrival ------------------------------------------------------------------------------------
+
+
+def test_steps_to_first_arrival_and_settling():
+    losses = np.array([5.0, 0.5, 0.05, 0.5, 0.05, 0.01])
+    assert steps_to(losses, 0.1) == 2  # first passes below at update 2
+    assert steps_to(losses, 0.1, stay=True) == 4  # stays below from update 4 on
+    assert steps_to(losses, 1e-3) == np.inf and steps_to(losses, 1e-3, stay=True) == np.inf
+    assert steps_to(np.array([0.0, 0.0]), 0.1, stay=True) == 0
+    assert steps_to(np.array([1.0, np.nan]), 2.0, stay=True) == np.inf  # NaN counts as above
+
+
+def test_trajectory_steps_to_uses_the_gap_to_the_minimum():
+    traj = run(Momentum(lr=0.05), "bounded_saddle", start=(1.0, 0.5), steps=300)
+    assert traj.minimum_value == pytest.approx(-0.25)
+    gap = traj.losses + 0.25
+    k = traj.steps_to(1e-6)
+    assert np.isfinite(k) and gap[int(k)] < 1e-6 <= gap[int(k) - 1]
+    settled = traj.steps_to(1e-6, stay=True)
+    assert settled >= k and np.all(gap[int(settled) :] < 1e-6) and gap[int(settled) - 1] >= 1e-6
+
+
+def test_sweep_steps_to_matches_single_runs_and_diverged_rows_never_arrive():
+    lrs = [0.01, 0.5, 3.0]  # the last diverges on the bowl
+    result = sweep([SGD], lrs, ["bowl", "bounded_saddle"], steps=200)
+    arrival = result.steps_to(1e-4)
+    assert arrival.shape == (1, 2, 3)
+    for j, surface in enumerate(result.surfaces):
+        for b, lr in enumerate(lrs):
+            assert arrival[0, j, b] == run(SGD(lr=lr), surface, steps=200).steps_to(1e-4)
+    assert arrival[0, 0, 2] == np.inf and result.diverged_at[0, 0, 2] >= 0
