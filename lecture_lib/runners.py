@@ -48,6 +48,7 @@ __all__ = [
     "Trajectory",
     "minibatch_run",
     "numerical_hessian",
+    "replay",
     "run",
     "run_many",
     "steps_to",
@@ -342,6 +343,39 @@ def run(
             best = traj.minimum_value
             traj.local = traj.final_loss > best + 1e-6 * max(1.0, abs(best))
     return traj
+
+
+def replay(optimizer: Optimizer, grads, start=None) -> dict[str, np.ndarray]:
+    """Feed a given gradient sequence to ``optimizer``, whatever the parameters do.
+
+    For experiments that fix the gradients instead of a surface, e.g. "large gradients for 50
+    steps, then small ones": how does the effective step size react? The optimizer is reset first.
+
+    Args:
+        grads: (T, dim) gradients, one row per update.
+        start: (dim,) starting parameters, zeros by default.
+
+    Returns:
+        ``{"points": (T + 1, dim), <each diagnostics key>: (T, dim)}``.
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an Optimizer instance, got {type(optimizer).__name__}")
+    grads = np.asarray(grads, dtype=float)
+    if grads.ndim != 2 or not np.isfinite(grads).all():
+        raise ValueError(f"grads must be a finite array of shape (T, dim), got shape {grads.shape}")
+    p = np.zeros(grads.shape[1]) if start is None else np.array(start, dtype=float)
+    if p.shape != grads.shape[1:]:
+        raise ValueError(f"start must have shape ({grads.shape[1]},), got {p.shape}")
+    optimizer.reset()
+    out = {"points": np.empty((len(grads) + 1, len(p)))}
+    out["points"][0] = p
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for k, g in enumerate(grads):
+            optimizer.update({KEY: p}, {KEY: g})
+            out["points"][k + 1] = p
+            for name, value in optimizer.diagnostics(KEY).items():
+                out.setdefault(name, np.empty(grads.shape))[k] = value
+    return out
 
 
 def run_many(

@@ -9,13 +9,14 @@ import warnings
 import numpy as np
 import pytest
 
-from lecture_lib.optimizers import COCOB, OPTIMIZERS, SGD, Adam, Momentum
+from lecture_lib.optimizers import COCOB, OPTIMIZERS, SGD, Adam, Momentum, RMSProp
 from lecture_lib.runners import (
     MinibatchRun,
     Sweep,
     Trajectory,
     minibatch_run,
     numerical_hessian,
+    replay,
     run,
     run_many,
     steps_to,
@@ -407,3 +408,20 @@ def test_sweep_steps_to_matches_single_runs_and_diverged_rows_never_arrive():
         for b, lr in enumerate(lrs):
             assert arrival[0, j, b] == run(SGD(lr=lr), surface, steps=200).steps_to(1e-4)
     assert arrival[0, 0, 2] == np.inf and result.diverged_at[0, 0, 2] >= 0
+
+
+def test_replay_feeds_the_given_gradients():
+    grads = np.where(np.arange(1, 61) <= 30, 10.0, 0.1)[:, None]  # large, then small
+    out = replay(RMSProp(lr=0.1, rho=0.9), grads)
+    assert out["points"].shape == (61, 1) and out["step_size"].shape == (60, 1)
+    # the same updates by hand
+    opt, p = RMSProp(lr=0.1, rho=0.9), {"x": np.zeros(1)}
+    for k, g in enumerate(grads):
+        opt.update(p, {"x": g.copy()})
+        assert out["points"][k + 1, 0] == p["x"][0]
+    step = out["step_size"][:, 0]
+    assert step[30:].max() > 4 * step[29]  # RMSProp's step recovers once gradients shrink
+    with pytest.raises(ValueError, match=r"grads must be a finite array of shape \(T, dim\)"):
+        replay(SGD(), [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"start must have shape \(1,\)"):
+        replay(SGD(), grads, start=(0.0, 0.0))
