@@ -38,7 +38,8 @@ def log_softmax(x):
     sum, so the logarithm is never taken of 0.
     """
     x = np.asarray(x, dtype=np.result_type(x, np.float32))
-    shifted = x - x.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # x - max may overflow to -inf: exp(-inf) = 0 is right
+        shifted = x - x.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
@@ -48,7 +49,8 @@ def softmax(x):
     x: (..., C) -> (..., C); each row is non-negative and sums to 1.
     """
     x = np.asarray(x, dtype=np.result_type(x, np.float32))
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):  # x - max may overflow to -inf: exp(-inf) = 0 is right
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
@@ -186,33 +188,31 @@ class SoftmaxWithLoss:
         self.t = None
 
     @staticmethod
-    def _check_labels(x, t):
+    def _check_labels(x, t, who="SoftmaxWithLoss"):
         n, c = x.shape
         t = np.asarray(t)
         if t.shape == (n, c):
             if not np.issubdtype(t.dtype, np.number) or np.issubdtype(t.dtype, np.complexfloating):
-                raise TypeError(f"SoftmaxWithLoss: one-hot t must be numeric, got dtype {t.dtype}")
+                raise TypeError(f"{who}: one-hot t must be numeric, got dtype {t.dtype}")
             if not (np.all(t >= 0) and np.allclose(t.sum(axis=1), 1.0, atol=1e-6)):
                 raise ValueError(
-                    "SoftmaxWithLoss: one-hot t of shape (N, C) must have rows of non-negative "
+                    f"{who}: one-hot t of shape (N, C) must have rows of non-negative "
                     "numbers summing to 1"
                 )
             return t
         if t.shape != (n,):
             raise ValueError(
-                f"SoftmaxWithLoss: t must be class indices of shape ({n},) or one-hot of shape "
+                f"{who}: t must be class indices of shape ({n},) or one-hot of shape "
                 f"({n}, {c}) for x of shape {x.shape}, got {t.shape}"
             )
         if not np.issubdtype(t.dtype, np.integer):
             if np.issubdtype(t.dtype, np.floating) and np.all(t == np.round(t)):
                 t = t.astype(np.int64)
             else:
-                raise TypeError(
-                    f"SoftmaxWithLoss: class indices t must be integers, got dtype {t.dtype}"
-                )
+                raise TypeError(f"{who}: class indices t must be integers, got dtype {t.dtype}")
         if n and (t.min() < 0 or t.max() >= c):
             raise ValueError(
-                f"SoftmaxWithLoss: class indices t must satisfy 0 <= t < {c} (x has {c} "
+                f"{who}: class indices t must satisfy 0 <= t < {c} (x has {c} "
                 f"columns), got values from {t.min()} to {t.max()}"
             )
         return t
@@ -240,6 +240,6 @@ class SoftmaxWithLoss:
             dx = self.y.copy()
             dx[np.arange(n), self.t] -= 1
         else:
-            dx = self.y - self.t
+            dx = self.y - self.t.astype(self.y.dtype, copy=False)  # float32 nets stay float32
         dx *= dout / n
         return dx

@@ -49,6 +49,16 @@ class ParamDict(dict):
             )
         self[key][...] = value
 
+    def update(self, *args, **kwargs):
+        """Like ``dict.update``, but each assignment goes through ``__setitem__`` (copy-in)."""
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
 
 def _rng(seed):
     if isinstance(seed, np.random.Generator):
@@ -105,12 +115,17 @@ class Network:
         return self.last_layer.forward(self.predict(x), t)
 
     def accuracy(self, x, t):
-        """Fraction of samples whose highest score is the true class."""
-        y = np.argmax(self.predict(x), axis=1)
-        t = np.asarray(t)
-        if t.ndim != 1:
-            t = np.argmax(t, axis=1)
-        return float(np.mean(y == t))
+        """Fraction of samples whose highest score is the true class.
+
+        x: (N, D) or (N, ...); t: (N,) class indices or (N, C) one-hot, as for the loss.
+        """
+        scores = self.predict(x)
+        n = scores.shape[0]
+        t = SoftmaxWithLoss._check_labels(scores, np.asarray(t), who="accuracy")
+        if n == 0:
+            raise ValueError("accuracy needs at least one sample, got x with 0 rows")
+        labels = t if t.ndim == 1 else np.argmax(t, axis=1)
+        return float(np.mean(np.argmax(scores, axis=1) == labels))
 
     def loss_and_gradient(self, x, t):
         """One forward and one backward pass: ``(loss, {name: gradient})``."""

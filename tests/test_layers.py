@@ -238,3 +238,12 @@ def test_backward_with_wrong_dout_shape():
     layer.forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"shape of the forward output \(2, 3\), got \(3, 2\)"):
         layer.backward(np.zeros((3, 2)))
+
+
+def test_softmax_of_extreme_finite_scores_is_exact_and_silent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = softmax(np.array([[1e308, -1e308]]))
+        loss = SoftmaxWithLoss().forward(np.array([[1e308, -1e308]]), np.array([0]))
+    np.testing.assert_array_equal(y, [[1.0, 0.0]])
+    assert loss == 0.0

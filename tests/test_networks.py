@@ -170,3 +170,32 @@ def test_wrong_input_width_names_the_shapes():
     net = TwoLayerNet(784, 50, 10)
     with pytest.raises(ValueError, match=r"input width 100 .*\(784, 50\)"):
         net.predict(np.zeros((2, 100)))
+
+
+def test_accuracy_checks_its_labels_like_the_loss():
+    net = TwoLayerNet(6, 5, 3, seed=0)
+    x = np.random.default_rng(0).standard_normal((4, 6))
+    t = np.array([0, 1, 2, 1])
+    expected = float(np.mean(net.predict(x).argmax(axis=1) == t))
+    assert net.accuracy(x, t) == expected == net.accuracy(x, np.eye(3)[t])
+    with pytest.raises(ValueError, match=r"accuracy: t must be class indices of shape \(4,\)"):
+        net.accuracy(x, t[:, None])
+    with pytest.raises(ValueError, match=r"accuracy: class indices t must satisfy 0 <= t < 3"):
+        net.accuracy(x, [5, 5, 5, 5])
+    with pytest.raises(ValueError, match="at least one sample"):
+        net.accuracy(np.zeros((0, 6)), np.zeros(0, dtype=int))
+
+
+def test_params_update_copies_into_the_shared_arrays():
+    net = TwoLayerNet(6, 5, 3, seed=0)
+    net.params.update({"W1": np.zeros((6, 5))})
+    assert net.layers["Affine1"].W is net.params["W1"] and not net.layers["Affine1"].W.any()
+    with pytest.raises(ValueError, match=r"params\['W1'\] has shape \(6, 5\)"):
+        net.params.update(W1=np.zeros((2, 2)))
+
+
+def test_float32_network_keeps_float32_with_one_hot_labels():
+    net = TwoLayerNet(6, 5, 3, seed=0, dtype=np.float32)
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    grads = net.gradient(x, np.eye(3)[[0, 1, 2, 1]])  # float64 one-hot labels
+    assert all(g.dtype == np.float32 for g in grads.values())
