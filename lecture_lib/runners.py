@@ -95,6 +95,18 @@ def _box(surface: Surface) -> tuple[np.ndarray, np.ndarray]:
     return (b[:, 0] + b[:, 1]) / 2.0, (b[:, 1] - b[:, 0]) / 2.0
 
 
+def _check_inside(start: np.ndarray, surface: Surface, far: float | None) -> None:
+    """A start beyond the divergence bound would be reported as diverged at step 1: refuse it."""
+    if far is None:
+        return
+    centre, half = _box(surface)
+    if (np.abs(start - centre) > far * half).any():
+        raise ValueError(
+            f"start {start.tolist()} lies more than far={far:g} plot half-widths from the centre "
+            f"of {surface.name!r} (bounds {surface.bounds}): move it closer or pass far=None"
+        )
+
+
 def _blown(points: np.ndarray, centre, half, far) -> tuple[np.ndarray, np.ndarray]:
     """Masks over the leading axis: (diverged, has_nan) for points of shape (..., dim)."""
     finite = np.isfinite(points).all(axis=-1)
@@ -159,6 +171,7 @@ def steps_to(losses: np.ndarray, tol: float, *, stay: bool = False, axis: int = 
     ``tol`` to the end (settled, not just passing through). NaN (a diverged run) counts as above.
     Returns floats: the step, or ``inf`` where the losses never get (or stay) below ``tol``.
     """
+    tol = check_positive("tol", tol)
     below = np.nan_to_num(np.asarray(losses, dtype=float), nan=np.inf) < tol
     n = below.shape[axis]
     if stay:
@@ -291,6 +304,7 @@ def run(
     stall_tol = check_positive("stall_tol", stall_tol, allow_zero=True)
     flat_ratio = check_positive("flat_ratio", flat_ratio)
     far = check_positive("far", far, allow_none=True)
+    _check_inside(p, surface, far)
     label = repr(optimizer) if label is None else str(label)
 
     optimizer.reset()
@@ -301,10 +315,10 @@ def run(
     state: dict[str, np.ndarray] = {}
     diverged_at = diverged_value = None
 
-    g = surface.gradient(p)
-    points[0], norms[0] = p, np.sqrt(g @ g)
     n = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        g = surface.gradient(p)
+        points[0], norms[0] = p, np.sqrt(g @ g)
         for k in range(1, steps + 1):
             optimizer.update({KEY: p}, {KEY: g})
             bad, nan = _blown(p, centre, half, far)
@@ -518,9 +532,9 @@ def _batched(make, lrs, surface: Surface, start, steps, far):
     alive = np.ones(B, dtype=bool)
     div_at = np.full(B, -1)
     div_val = np.full(B, "", dtype="<U13")
-    g = surface.gradient(p)
-    losses[0] = surface.value(p)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        g = surface.gradient(p)
+        losses[0] = surface.value(p)
         for k in range(1, steps + 1):
             opt.update({KEY: p}, {KEY: g})
             bad, nan = _blown(p, centre, half, far)
@@ -600,6 +614,8 @@ def sweep(
     starts = [_start(s, start) for s in surf]
     steps = check_int("steps", steps, 0)
     far = check_positive("far", far, allow_none=True)
+    for s, p in zip(surf, starts, strict=True):
+        _check_inside(p, s, far)
 
     n_o, n_s, B = len(specs), len(surf), len(lrs)
     losses = np.full((n_o, n_s, steps + 1, B), np.nan)

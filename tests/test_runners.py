@@ -425,3 +425,24 @@ def test_replay_feeds_the_given_gradients():
         replay(SGD(), [1.0, 2.0])
     with pytest.raises(ValueError, match=r"start must have shape \(1,\)"):
         replay(SGD(), grads, start=(0.0, 0.0))
+
+
+def test_start_beyond_the_divergence_bound_is_refused_not_reported_as_divergence():
+    with pytest.raises(ValueError, match=r"start \[2000.0, 0.0\] lies more than far=100"):
+        run(SGD(lr=0.1), "bowl", start=(2000.0, 0.0))
+    with pytest.raises(ValueError, match="lies more than far=100"):
+        sweep([SGD], [0.1], "bowl", start=(2000.0, 0.0))
+    assert run(SGD(lr=0.1), "bowl", start=(2000.0, 0.0), far=None).diverged_at is None
+
+
+def test_huge_start_gives_no_numpy_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        traj = run(SGD(lr=0.1), "bowl", start=(1e200, 0.0), steps=3, far=None)
+    assert np.isfinite(traj.points).all() and traj.final_loss == np.inf  # x^2/20 overflows
+
+
+@pytest.mark.parametrize("tol", [0.0, -1.0, float("nan"), "a"])
+def test_steps_to_rejects_a_bad_tolerance(tol):
+    with pytest.raises((ValueError, TypeError), match="tol must be a finite number > 0"):
+        steps_to(np.array([1.0, 0.5]), tol)
