@@ -423,9 +423,7 @@ def plot_lr_sensitivity(
     else:
         raise ValueError(f"surface must be one of the sweep's surfaces {names}, got {surface!r}")
     lrs = np.asarray(sweep.lrs, dtype=float)
-    minimum = _resolve_surface(names[j])
-    f_min = float(minimum.value(minimum.minima[0]))
-    final = np.asarray(sweep.final_losses, dtype=float)[:, j, :] - f_min
+    final = np.asarray(sweep.final_losses, dtype=float)[:, j, :] - sweep.minimum_values[j]
     diverged = np.asarray(sweep.diverged_at)[:, j, :] >= 0
     uses_lr = getattr(sweep, "uses_lr", (True,) * len(sweep.optimizers))
     crosses = []

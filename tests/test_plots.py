@@ -224,3 +224,9 @@ def test_lr_sensitivity_plots_the_gap_to_the_minimum_with_a_floor():
     gap = np.maximum(result.final_losses[0, 0] + 0.25, 1e-10)
     np.testing.assert_allclose(curve.get_ydata(), gap)
     assert np.all(np.asarray(curve.get_ydata()) > 0)
+
+
+def test_lr_sensitivity_on_a_surface_without_known_minimum():
+    result = sweep([SGD], np.geomspace(1e-3, 0.1, 4), ["saddle"], steps=20)  # x^2 - y^2
+    fig = plots.plot_lr_sensitivity(result, "saddle")
+    assert isinstance(fig, Figure)
