@@ -59,10 +59,11 @@ class TrainingHistory:
         if self.diverged_at is not None:
             return f"{self.label}: diverged at step {self.diverged_at}"
         loss = f"{self.losses[-1]:.3f}" if len(self.losses) else "n/a"
-        return (
-            f"{self.label}: {self.iterations} steps, loss {loss}, "
-            f"test accuracy {self.test_acc[-1]:.3f}"
-        )
+        accuracy = f"test accuracy {self.test_acc[-1]:.3f}"
+        text = f"{self.label}: {self.iterations} steps, loss {loss}, {accuracy}"
+        if self.iterations % self.iterations_per_epoch:  # accuracy is measured at epoch ends only
+            text += f" (after epoch {len(self.test_acc) - 1})"
+        return text
 
 
 def _unpack(data):

@@ -148,3 +148,12 @@ def test_bad_data_and_optimizer():
         train(TwoLayerNet(5, 4, 3), SGD(0.1), ((x, t[:3]), test), epochs=1)
     with pytest.raises(TypeError, match="update"):
         train(TwoLayerNet(5, 4, 3), object(), _toy(), epochs=1)
+
+
+def test_summary_says_which_epoch_the_accuracy_is_from():
+    net = TwoLayerNet(784, 10, 10, seed=0)
+    data = load_mnist()
+    part = train(net, SGD(lr=0.1), data, iterations=20, batch_size=50)  # 80 steps per epoch
+    assert part.summary().endswith(f"test accuracy {part.test_acc[0]:.3f} (after epoch 0)")
+    whole = train(TwoLayerNet(784, 10, 10, seed=0), SGD(lr=0.1), data, epochs=1, batch_size=50)
+    assert "(after epoch" not in whole.summary()
