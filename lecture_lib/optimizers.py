@@ -12,6 +12,14 @@ per coordinate; products, squares, roots and divisions are elementwise.
 
 State (``v``, ``h``, ``m``, ``u``, ...) is a dict per state name, keyed like ``params``, created on
 the first update with each parameter's shape and dtype, so float32 stays float32.
+
+Floating-point range: the rules are applied as published, in the parameters' dtype. Where a
+quantity of the rule itself leaves that range, the result is what IEEE arithmetic gives, as in
+every implementation: ``g**2`` overflows for ``|g|`` above about 1.3e154 (float64) or 1.8e19
+(float32), and Adagrad, RMSProp, Adadelta and Adam then take a zero step; COCOB's sums ``G`` and
+``S`` overflow once the summed ``|g|`` passes the dtype's maximum, and ``theta`` becomes NaN. No
+warning is emitted here; :mod:`lecture_lib.runners` and :mod:`lecture_lib.trainer` report a
+non-finite parameter or loss as divergence, with the step at which it happened.
 """
 
 from __future__ import annotations
