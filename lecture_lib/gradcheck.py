@@ -22,15 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_lib._checks import check_positive
+
 __all__ = ["gradient_check", "layer_gradient_check", "numerical_gradient", "relative_error"]
 
 DEFAULT_H = 1e-5
-
-
-def _check_h(h):
-    if not (isinstance(h, (int, float, np.floating)) and np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a finite number > 0, got {h!r}")
-    return float(h)
 
 
 def numerical_gradient(f, x, h=DEFAULT_H):
@@ -46,7 +42,7 @@ def numerical_gradient(f, x, h=DEFAULT_H):
     Returns:
         ndarray of ``x``'s shape and dtype.
     """
-    h = _check_h(h)
+    h = check_positive("h", h)
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise TypeError(
             "x must be a float ndarray (it is perturbed in place), got "

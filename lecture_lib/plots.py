@@ -144,22 +144,15 @@ def divergence_text(trajectory: Any) -> str | None:
     return None if k is None else f"diverged at step {k}"
 
 
-def stall_text(trajectory: Any, surface: Any = None) -> str | None:
+def stall_text(trajectory: Any) -> str | None:
     """``"stopped at a saddle point"`` etc., or None.
 
-    A minimum gets text only when it is a *local* one (``Trajectory.local``; without that
-    attribute: not at ``surface.minima[0]``): reaching the global minimum is convergence.
+    A minimum gets text only when the runner found it to be a *local* one (``Trajectory.local``):
+    reaching the global minimum is convergence, not a stall.
     """
     kind = getattr(trajectory, "stall", None)
-    if kind is None:
+    if kind is None or (kind == "minimum" and not getattr(trajectory, "local", False)):
         return None
-    if kind == "minimum":
-        local = getattr(trajectory, "local", None)
-        if local is None and surface is not None and len(surface.minima):
-            global_min = np.asarray(surface.minima[0], dtype=float)
-            local = not np.allclose(_stall_point(trajectory), global_min, atol=1e-2)
-        if not local:
-            return None
     return STALL_TEXT.get(kind, f"stopped ({kind})")
 
 
@@ -227,7 +220,7 @@ def plot_trajectories(
         text = divergence_text(traj)
         if text is not None:
             _annotate(ax, text, _clip_to(pts[-1], ax), "tab:red", i)
-        text = stall_text(traj, surface)
+        text = stall_text(traj)
         if text is not None:
             _annotate(ax, text, _stall_point(traj), "black", i)
     if title is not None:
@@ -276,7 +269,7 @@ def plot_curve_1d(
         text = divergence_text(traj)
         if text is not None:
             _annotate(ax, text, (xs[-1], fs[-1]), "tab:red", i)
-        text = stall_text(traj, surface)
+        text = stall_text(traj)
         if text is not None:
             k = getattr(traj, "stall_at", None)
             k = len(xs) - 1 if k is None or not 0 <= k < len(xs) else k

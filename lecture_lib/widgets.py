@@ -378,13 +378,13 @@ def _set_annotation(ann, text: str | None, xy, row: int = 0) -> None:
     ann.set_visible(True)
 
 
-def _path_annotation(ax, traj, surface):
+def _path_annotation(ax, traj):
     """(text, xy, color) for a trajectory's divergence or stall, or (None, None, None)."""
     pts = np.asarray(traj.points, dtype=float)
     text = plots.divergence_text(traj)
     if text is not None:
         return text, plots._clip_to(pts[-1], ax), "tab:red"
-    text = plots.stall_text(traj, surface)
+    text = plots.stall_text(traj)
     if text is not None:
         return text, plots._stall_point(traj), "black"
     return None, None, None
@@ -459,7 +459,7 @@ class OptimizerExplorer(_ContourExplorer):
         self.path_line.set_data(pts[:, 0], pts[:, 1])
         self.start_marker.set_data(pts[:1, 0], pts[:1, 1])
         self.end_marker.set_data(pts[-1:, 0], pts[-1:, 1])
-        text, xy, color = _path_annotation(self.ax, traj, self.surface)
+        text, xy, color = _path_annotation(self.ax, traj)
         _set_annotation(self.annotation, text, xy)
         if color:
             self.annotation.set_color(color)
@@ -560,7 +560,7 @@ class CompareExplorer(_ContourExplorer):
             pts = np.asarray(traj.points, dtype=float)
             line.set_data(pts[:, 0], pts[:, 1])
             end.set_data(pts[-1:, 0], pts[-1:, 1])
-            text, xy, color = _path_annotation(self.ax, traj, self.surface)
+            text, xy, color = _path_annotation(self.ax, traj)
             if text is not None:
                 text = f"{traj.optimizer}: {text}"
             _set_annotation(ann, text, xy, row=i)
