@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
 
-def check_int(name: str, value, low: int) -> int:
-    """``value`` as an int if it is an integer >= ``low`` (bools are not integers here)."""
+def check_int(name: str, value, low: int, high: int | None = None) -> int:
+    """``value`` as an int if it is an integer in [low, high] (bools are not integers here)."""
+    text = f">= {low}" if high is None else f"in [{low}, {high}]"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        raise TypeError(f"{name} must be an int {text}, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name} must be an int {text}, got {value!r}")
     return int(value)
 
 
@@ -49,3 +51,83 @@ def check_number(name: str, value, low: float, high: float, *, low_open: bool, h
         where = " in every element" if arr.ndim else ""
         raise ValueError(f"{name} must be a finite number in {text}{where}, got {bad!r}")
     return arr if arr.ndim else float(arr)
+
+
+# name -> (low, high, low_open, high_open); (class name, name) overrides the plain name
+HYPERPARAMETER_RANGES: dict = {
+    "lr": (0.0, np.inf, True, True),
+    "eps": (0.0, np.inf, True, True),
+    "alpha": (0.0, 1.0, False, True),
+    "rho": (0.0, 1.0, False, True),
+    "beta1": (0.0, 1.0, False, True),
+    "beta2": (0.0, 1.0, False, True),
+    "weight_decay": (0.0, np.inf, False, True),
+    ("COCOB", "alpha"): (0.0, np.inf, True, True),
+}
+
+
+def check_hyperparameter(owner, name: str, value):
+    """An optimizer's hyperparameter (float or array) checked against its valid range."""
+    low, high, low_open, high_open = HYPERPARAMETER_RANGES.get(
+        (type(owner).__name__, name), HYPERPARAMETER_RANGES[name]
+    )
+    return check_number(name, value, low, high, low_open=low_open, high_open=high_open)
+
+
+def check_update(params, grads, owners) -> dict:
+    """Check ``optimizer.update(params, grads)``; return the gradients in each parameter's dtype.
+
+    ``owners`` (None before the first update) maps each key to a weak reference to the array the
+    optimizer's state belongs to.
+    """
+    for what, d in (("params", params), ("grads", grads)):
+        if not isinstance(d, Mapping):
+            raise TypeError(f"{what} must be a dict of numpy arrays, got {type(d).__name__}")
+    if not params:
+        raise ValueError("params must hold at least one array, got an empty dict")
+    if set(params) != set(grads):
+        missing, extra = sorted(set(params) - set(grads)), sorted(set(grads) - set(params))
+        raise ValueError(
+            "params and grads must have the same keys; "
+            f"missing in grads: {missing}, not in params: {extra}"
+        )
+    if owners is not None and set(params) != set(owners):
+        raise ValueError(
+            f"params keys {sorted(params)} differ from the first update's {sorted(owners)}; "
+            "call reset() to start over"
+        )
+    return {key: _checked_pair(key, theta, grads[key], owners) for key, theta in params.items()}
+
+
+def _checked_pair(key, theta, g, owners) -> np.ndarray:
+    for what, a in (("params", theta), ("grads", g)):
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"{what}[{key!r}] must be a numpy array, got {type(a).__name__}")
+    if theta.dtype not in (np.float32, np.float64):
+        raise TypeError(
+            f"params[{key!r}] has dtype {theta.dtype}; params must be float32 or float64 arrays "
+            "(an integer array would be truncated, and in float16 eps = 1e-8 and small g**2 "
+            "underflow to 0)"
+        )
+    if not theta.flags.writeable:
+        raise ValueError(f"params[{key!r}] is read-only; it must be a writeable array")
+    if g.shape != theta.shape:
+        raise ValueError(
+            f"grads[{key!r}] has shape {g.shape}, but params[{key!r}] has shape {theta.shape}"
+        )
+    if owners is not None and owners[key]() is not theta:
+        raise ValueError(
+            f"params[{key!r}] is not the array this optimizer updated before, and its state "
+            "(momentum, averages, ...) belongs to that one: call reset() first to use it for "
+            "other parameters, or make a new optimizer"
+        )
+    if g.dtype == theta.dtype:
+        if np.may_share_memory(g, theta):
+            raise ValueError(f"grads[{key!r}] shares memory with params[{key!r}]; pass a copy")
+        return g
+    if not (np.issubdtype(g.dtype, np.floating) or np.issubdtype(g.dtype, np.integer)):
+        raise TypeError(
+            f"grads[{key!r}] has dtype {g.dtype}; it must be a real (float or integer) array "
+            f"like params[{key!r}] ({theta.dtype})"
+        )
+    return g.astype(theta.dtype)  # a copy: the caller's grads stay untouched

@@ -110,11 +110,10 @@ EXERCISES: dict[str, Exercise] = {
 
 
 def _start_state(exercise: Exercise) -> dict[str, np.ndarray]:
-    state = {name: np.zeros_like(THETA0) for name in exercise.state}
-    if exercise.name == "COCOB":
-        state["w1"] = THETA0.copy()
-        state["L"] = np.full_like(THETA0, exercise.hyper["eps"])
-    return state
+    """The reference optimizer's own starting state for the exercise's theta."""
+    reference = exercise.reference()
+    arrays = reference.init_state(THETA0.copy(), **exercise.hyper)
+    return dict(zip(reference.state_names, arrays, strict=True))
 
 
 def _fmt(a: np.ndarray) -> str:

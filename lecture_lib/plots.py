@@ -140,8 +140,8 @@ def draw_surface(
 
 def divergence_text(trajectory: Any) -> str | None:
     """``"diverged at step k"`` or None."""
-    k = getattr(trajectory, "diverged_at", None)
-    return None if k is None else f"diverged at step {k}"
+    k = getattr(trajectory, "diverged_at", 0)
+    return f"diverged at step {k}" if k else None
 
 
 def stall_text(trajectory: Any) -> str | None:
@@ -314,7 +314,7 @@ def plot_iterates(trajectories: Any, ax: Axes | None = None, *, title: str | Non
 
 # -------------------------------------------------------------------- loss curves
 def _label(run: Any, default: str) -> str:
-    if hasattr(run, "full_losses") and getattr(run, "batch_size", None) is not None:
+    if hasattr(run, "batch_losses") and hasattr(run, "weights"):
         return f"batch size {run.batch_size}"  # a MinibatchRun: its label is the optimizer's
     label = getattr(run, "label", None)
     return str(label) if label else default
@@ -340,7 +340,8 @@ def plot_losses(
     ylabel: str = "loss",
     title: str | None = None,
 ) -> Figure:
-    """Loss against step for trajectories, minibatch runs or training histories (``.losses``).
+    """Loss against step: ``.losses`` of trajectories and minibatch runs (one per iterate),
+    ``.batch_losses`` of training histories (one per update).
 
     ``log=True`` uses a log y-axis (symlog when some loss is <= 0, e.g. on the saddle).
     A diverged trajectory's curve ends with a red cross.
@@ -348,11 +349,11 @@ def plot_losses(
     fig, ax = _figure_and_ax(ax)
     values = []
     for i, run in enumerate(_as_list(runs)):
-        y = np.asarray(run.losses, dtype=float)
+        y = np.asarray(run.losses if hasattr(run, "losses") else run.batch_losses, dtype=float)
         values.append(y)
         color = f"C{i % 10}"
         ax.plot(np.arange(len(y)), y, color=color, lw=1.3, label=_label(run, f"run {i}"))
-        if getattr(run, "diverged_at", None) is not None and len(y):
+        if getattr(run, "diverged_at", 0) and len(y):
             ax.plot(len(y) - 1, y[-1], "X", color="tab:red", ms=9, zorder=4)
     _set_loss_scale(ax, values, log)
     ax.set_xlabel(xlabel)
@@ -372,11 +373,11 @@ def plot_minibatch(
     values = []
     for i, run in enumerate(_as_list(runs)):
         color = f"C{i % 10}"
-        y = np.asarray(run.losses, dtype=float)
+        y = np.asarray(run.batch_losses, dtype=float)
         values.append(y)
         label = _label(run, f"run {i}")
         ax.plot(np.arange(len(y)), y, color=color, lw=0.7, alpha=0.55, label=f"{label} (minibatch)")
-        full = getattr(run, "full_losses", None)
+        full = getattr(run, "losses", None)
         if full is not None:
             full = np.asarray(full, dtype=float)
             ax.plot(np.arange(len(full)), full, color=color, lw=2.0, label=f"{label} (full data)")
@@ -417,7 +418,7 @@ def plot_lr_sensitivity(
         raise ValueError(f"surface must be one of the sweep's surfaces {names}, got {surface!r}")
     lrs = np.asarray(sweep.lrs, dtype=float)
     final = np.asarray(sweep.final_losses, dtype=float)[:, j, :] - sweep.minimum_values[j]
-    diverged = np.asarray(sweep.diverged_at)[:, j, :] >= 0
+    diverged = np.asarray(sweep.diverged_at)[:, j, :] > 0
     uses_lr = getattr(sweep, "uses_lr", (True,) * len(sweep.optimizers))
     crosses = []
     for i, name in enumerate(sweep.optimizers):

@@ -6,18 +6,22 @@
 >>> history = train(TwoLayerNet(784, 50, 10), SGD(lr=0.1), load_mnist(), epochs=5)  # doctest: +SKIP
 >>> history.summary()  # doctest: +SKIP
 
-Each epoch visits the training set once in a fresh random order (``np.random.default_rng(seed)``;
-the last ``N mod batch_size`` samples of each shuffled order are skipped), so a run is fully
-determined by the network's initial weights and ``seed``.
+Each epoch visits the training set once in a fresh random order, drawn by
+:func:`lecture_lib.minibatch.batches` from ``np.random.default_rng(seed)`` (the last
+``N mod batch_size`` samples of each shuffled order are skipped), so a run is fully determined by
+the network's initial weights and ``seed``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from lecture_lib._checks import check_int
+from lecture_lib.minibatch import batches
 
 __all__ = ["TrainingHistory", "train"]
 
@@ -27,38 +31,43 @@ class TrainingHistory:
     """What :func:`train` measured.
 
     Attributes:
-        losses: (iterations,) minibatch loss before each update (fewer entries if diverged).
+        batch_losses: (iterations,) minibatch loss of each update, before it (fewer entries if
+            training diverged).
         train_acc, test_acc: (epochs + 1,) accuracy on the whole training / test set before
             training (index 0) and after each completed epoch.
         iterations_per_epoch: updates per epoch, ``max(1, N_train // batch_size)``.
         label: legend text, by default ``repr(optimizer)``.
         batch_size, seed: as passed to :func:`train`.
         diverged_at: 1-based update number whose loss was not finite (training stopped
-            there), or None.
+            there), or 0 if it did not diverge.
     """
 
-    losses: np.ndarray
+    batch_losses: np.ndarray
     train_acc: np.ndarray
     test_acc: np.ndarray
     iterations_per_epoch: int
     label: str
     batch_size: int = 100
     seed: int | None = 0
-    diverged_at: int | None = None
+    diverged_at: int = 0
     epochs: int = field(init=False)
 
     def __post_init__(self):
         self.epochs = len(self.train_acc) - 1
 
     @property
+    def diverged(self) -> bool:
+        return self.diverged_at > 0
+
+    @property
     def iterations(self) -> int:
-        return len(self.losses)
+        return len(self.batch_losses)
 
     def summary(self) -> str:
         """One line, e.g. ``"SGD(lr=0.1): 400 steps, loss 0.312, test accuracy 0.915"``."""
-        if self.diverged_at is not None:
+        if self.diverged:
             return f"{self.label}: diverged at step {self.diverged_at}"
-        loss = f"{self.losses[-1]:.3f}" if len(self.losses) else "n/a"
+        loss = f"{self.batch_losses[-1]:.3f}" if len(self.batch_losses) else "n/a"
         accuracy = f"test accuracy {self.test_acc[-1]:.3f}"
         text = f"{self.label}: {self.iterations} steps, loss {loss}, {accuracy}"
         if self.iterations % self.iterations_per_epoch:  # accuracy is measured at epoch ends only
@@ -112,7 +121,7 @@ def train(
 
     Returns:
         TrainingHistory. If a loss becomes non-finite, training stops there and
-        ``diverged_at`` says when; ``losses`` then holds only the finite steps.
+        ``diverged_at`` says when; ``batch_losses`` then holds only the finite steps.
     """
     x_train, t_train, x_test, t_test = _unpack(data)
     if (iterations is None) == (epochs is None):
@@ -138,45 +147,37 @@ def train(
             return network.loss(x, t), network.gradient(x, t)
 
     rng = np.random.default_rng(seed)
-    losses = np.empty(iterations)
+    losses = []
     train_acc = [network.accuracy(x_train, t_train)]
     test_acc = [network.accuracy(x_test, t_test)]
-    diverged_at = None
+    diverged_at = 0
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
         bar = tqdm(total=iterations, desc=label or type(optimizer).__name__, leave=False)
     try:
-        order = None
-        for i in range(iterations):
-            k = i % per_epoch
-            if k == 0:
-                order = rng.permutation(n_train)
-            batch = order[k * batch_size : (k + 1) * batch_size]
+        for i, batch in enumerate(islice(batches(rng, n_train, batch_size), iterations), start=1):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss, grads = step(x_train[batch], t_train[batch])
                 if not np.isfinite(loss):
-                    diverged_at = i + 1
+                    diverged_at = i
                     break
                 optimizer.update(network.params, grads)
-            losses[i] = loss
-            if (i + 1) % per_epoch == 0:
+            losses.append(loss)
+            if i % per_epoch == 0:
                 with np.errstate(over="ignore", invalid="ignore"):
                     train_acc.append(network.accuracy(x_train, t_train))
                     test_acc.append(network.accuracy(x_test, t_test))
             if bar is not None:
                 bar.update(1)
-                if (i + 1) % per_epoch == 0:
+                if i % per_epoch == 0:
                     bar.set_postfix(loss=f"{loss:.3f}", test_acc=f"{test_acc[-1]:.3f}")
     finally:
         if bar is not None:
             bar.close()
 
-    done = iterations if diverged_at is None else diverged_at - 1
     return TrainingHistory(
-        losses=losses[:done].copy(),
+        batch_losses=np.array(losses, dtype=float),
         train_acc=np.array(train_acc),
         test_acc=np.array(test_acc),
         iterations_per_epoch=per_epoch,

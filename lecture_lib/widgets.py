@@ -734,8 +734,8 @@ class BatchSizeExplorer(_Explorer):
 
     def _draw(self, run) -> None:
         self.run = run
-        losses = _drawable(run.losses)
-        full = _drawable(run.full_losses)
+        losses = _drawable(run.batch_losses)
+        full = _drawable(run.losses)
         self.batch_line.set_data(np.arange(len(losses)), losses)
         self.full_line.set_data(np.arange(len(full)), full)
         finite = np.concatenate([losses[np.isfinite(losses)], full[np.isfinite(full)]])
@@ -747,8 +747,8 @@ class BatchSizeExplorer(_Explorer):
     def _summary(self, run) -> str:
         if hasattr(run, "summary"):
             return run.summary()
-        losses = np.asarray(run.losses, dtype=float)
-        full = np.asarray(run.full_losses, dtype=float)
+        losses = np.asarray(run.batch_losses, dtype=float)
+        full = np.asarray(run.losses, dtype=float)
         tail = losses[len(losses) // 2 :]
         return (
             f"batch size {self.batch_slider.value}: final full-data loss {full[-1]:.3g}, "

@@ -58,7 +58,7 @@ def test_trajectories_on_contour(bowl_runs):
 
 def test_divergence_is_annotated():
     traj = run(SGD(lr=1.5), get_surface("bowl"), steps=50)
-    assert traj.diverged_at is not None
+    assert traj.diverged
     ax = plots.plot_trajectories(traj).axes[0]
     assert f"diverged at step {traj.diverged_at}" in texts(ax)
 
@@ -117,8 +117,8 @@ def test_minibatch_fluctuation():
     ax = plots.plot_minibatch(runs).axes[0]
     lines = data_lines(ax)
     assert len(lines) == 4
-    np.testing.assert_allclose(lines[0].get_ydata(), runs[0].losses)
-    np.testing.assert_allclose(lines[1].get_ydata(), runs[0].full_losses)
+    np.testing.assert_allclose(lines[0].get_ydata(), runs[0].batch_losses)
+    np.testing.assert_allclose(lines[1].get_ydata(), runs[0].losses)
     assert "64" in lines[2].get_label()
 
 
@@ -169,7 +169,7 @@ def test_adagrad_step_size_shrinks():
 
 def test_training_history_panels():
     hist = TrainingHistory(
-        losses=np.linspace(2.3, 0.3, 40),
+        batch_losses=np.linspace(2.3, 0.3, 40),
         train_acc=np.array([0.1, 0.8, 0.9]),
         test_acc=np.array([0.1, 0.75, 0.85]),
         iterations_per_epoch=20,
@@ -177,7 +177,7 @@ def test_training_history_panels():
     )
     fig = plots.plot_training_history([hist])
     ax_loss, ax_acc = fig.axes
-    np.testing.assert_allclose(ax_loss.lines[0].get_ydata(), hist.losses)
+    np.testing.assert_allclose(ax_loss.lines[0].get_ydata(), hist.batch_losses)
     labels = [ln.get_label() for ln in ax_acc.lines]
     assert labels == ["SGD(lr=0.1) train", "SGD(lr=0.1) test"]
     np.testing.assert_allclose(ax_acc.lines[1].get_ydata(), hist.test_acc)

@@ -15,7 +15,6 @@ from lecture_lib.runners import (
     Sweep,
     Trajectory,
     minibatch_run,
-    numerical_hessian,
     replay,
     run,
     run_many,
@@ -55,7 +54,7 @@ def test_run_records_points_losses_norms_and_state():
     assert (traj.optimizer, traj.surface, traj.label) == ("SGD", "bowl", "SGD(lr=0.1)")
     np.testing.assert_array_equal(traj.final_point, traj.points[-1])
     assert traj.final_loss == traj.losses[-1]
-    assert traj.diverged_at is None and traj.stall is None
+    assert traj.diverged_at == 0 and not traj.diverged and traj.stall is None
 
 
 def test_run_resets_optimizer_and_does_not_touch_start():
@@ -103,7 +102,7 @@ def test_sinc_with_too_large_lr_diverges_cleanly(no_warnings):
     assert traj.stall is None
     assert traj.summary() == "SGD(lr=100.0): diverged at step 1 (out of bounds)"
     # a moderate lr keeps oscillating between the lobes without diverging
-    assert run(SGD(lr=0.1), "sinc", steps=300).diverged_at is None
+    assert run(SGD(lr=0.1), "sinc", steps=300).diverged_at == 0
 
 
 def test_overflow_to_inf_is_reported(no_warnings):
@@ -123,7 +122,7 @@ def test_nan_is_reported(no_warnings):
 def test_far_bound_is_in_plot_half_widths():
     # sinc box (-4, 4): centre 0, half-width 4; lr=10 jumps to 2 - 50 = -48
     assert run(SGD(lr=10.0), "sinc", steps=1, far=10.0).diverged_at == 1
-    assert run(SGD(lr=10.0), "sinc", steps=1, far=13.0).diverged_at is None
+    assert run(SGD(lr=10.0), "sinc", steps=1, far=13.0).diverged_at == 0
 
 
 # --- stall diagnosis ----------------------------------------------------------------------------
@@ -177,12 +176,6 @@ def test_moving_run_has_no_stall():
     assert "0x" not in traj.summary()
 
 
-def test_numerical_hessian():
-    h = numerical_hessian(get_surface("rosenbrock"), (1.0, 1.0))
-    np.testing.assert_allclose(h, [[802.0, -400.0], [-400.0, 200.0]], rtol=1e-8)
-    np.testing.assert_allclose(numerical_hessian(get_surface("trap1d"), 0.0), [[0.0]], atol=1e-8)
-
-
 # --- sweep --------------------------------------------------------------------------------------
 
 LRS = np.array([1e-3, 1e-2, 0.1, 0.5, 1.0, 3.0, 30.0])
@@ -197,14 +190,13 @@ def test_batched_sweep_equals_runs_one_by_one(surface, no_warnings):
         for b, lr in enumerate(LRS):
             opt = cls(lr=lr) if "lr" in cls.hyperparameters else cls()
             traj = run(opt, surface, steps=60)
-            expected_at = -1 if traj.diverged_at is None else traj.diverged_at
-            assert result.diverged_at[i, 0, b] == expected_at, (cls.__name__, lr)
-            assert result.diverged_value[i, 0, b] == (traj.diverged_value or "")
+            assert result.diverged_at[i, 0, b] == traj.diverged_at, (cls.__name__, lr)
+            assert result.diverged_value[i, 0, b] == traj.diverged_value
             np.testing.assert_array_equal(result.final_points[i][0][b], traj.final_point)
             n = len(traj.losses)
             np.testing.assert_array_equal(result.losses[i, 0, :n, b], traj.losses)
             assert np.isnan(result.losses[i, 0, n:, b]).all()
-            if traj.diverged_at is None:
+            if not traj.diverged:
                 assert result.final_losses[i, 0, b] == traj.final_loss
             else:
                 assert np.isnan(result.final_losses[i, 0, b])
@@ -220,7 +212,7 @@ def test_sweep_fields_best_lr_and_table():
     # y = +-2 forever (loss stays >= 4), lr 3 and 30 diverge
     assert result.best_lr("SGD", "bowl") == 0.5
     assert result.final_losses[0, 0, 4] == pytest.approx(4.0, abs=1e-3)
-    assert result.diverged_at[0, 0].tolist()[:5] == [-1] * 5
+    assert result.diverged_at[0, 0].tolist()[:5] == [0] * 5
     assert (result.diverged_at[0, 0, 5:] >= 1).all()
     assert set(result.diverged_value[0, 0, 5:]) == {"out_of_bounds"}
     best = result.best_lrs
@@ -278,7 +270,7 @@ def test_sweep_optimizer_specs():
         ({"lrs": [[0.1]]}, ValueError, "lrs must be a non-empty 1-D sequence"),
         ({"lrs": []}, ValueError, "lrs must be a non-empty 1-D sequence"),
         ({"surfaces": "bowel"}, ValueError, "unknown surface 'bowel'; valid names"),
-        ({"steps": -1}, ValueError, "steps must be an int >= 0, got -1"),
+        ({"steps": -1}, ValueError, r"steps must be an int in \[0, 100000\], got -1"),
         ({"start": (1.0,)}, ValueError, r"start must have shape \(2,\)"),
         ({"optimizers": [3]}, TypeError, "optimizers must be Optimizer classes"),
         ({"far": 0.0}, ValueError, "far must be a finite number > 0 or None"),
@@ -300,8 +292,13 @@ def test_sweep_bad_input(kwargs, exc, match):
         ((SGD(), "bowl", (1.0, 2.0, 3.0)), {}, ValueError, r"start must have shape \(2,\)"),
         ((SGD(), "sinc", (1.0, 2.0)), {}, ValueError, r"start must have shape \(1,\).*\(2,\)"),
         ((SGD(), "bowl", (np.nan, 0.0)), {}, ValueError, "start must be finite"),
-        ((SGD(), "bowl", None, -1), {}, ValueError, "steps must be an int >= 0, got -1"),
-        ((SGD(), "bowl", None, 2.5), {}, TypeError, "steps must be an int >= 0"),
+        (
+            (SGD(), "bowl", None, -1),
+            {},
+            ValueError,
+            r"steps must be an int in \[0, 100000\], got -1",
+        ),
+        ((SGD(), "bowl", None, 2.5), {}, TypeError, r"steps must be an int in \[0, 100000\]"),
         ((SGD, "bowl"), {}, TypeError, "optimizer must be an Optimizer instance"),
         ((SGD(), 3), {}, TypeError, "surface must be a Surface or a registry name"),
         ((SGD(), "bowl"), {"stall_tol": -1.0}, ValueError, "stall_tol must be a finite number"),
@@ -328,24 +325,24 @@ def test_smaller_batches_fluctuate_more():
     assert fluct[0] > 5 * fluct[2]
     for r in runs:
         assert isinstance(r, MinibatchRun)
-        assert r.losses.shape == (400,) and r.full_losses.shape == (401,)
-        assert r.full_losses[-1] < 0.2 * r.full_losses[0]
+        assert r.batch_losses.shape == (400,) and r.losses.shape == (401,)
+        assert r.losses[-1] < 0.2 * r.losses[0]
     # same seed, same data: the weights they estimate are the same
     np.testing.assert_array_equal(runs[0].true_weights, runs[3].true_weights)
 
 
 def test_minibatch_full_batch_is_gradient_descent():
     r = minibatch_run(1000, steps=50, lr=0.1, seed=1, n_samples=1000)
-    np.testing.assert_allclose(r.losses, r.full_losses[:-1], rtol=1e-12)
-    assert np.all(np.diff(r.full_losses) < 0)
+    np.testing.assert_allclose(r.batch_losses, r.losses[:-1], rtol=1e-12)
+    assert np.all(np.diff(r.losses) < 0)
 
 
 def test_minibatch_reproducible_and_any_optimizer():
     a = minibatch_run(8, steps=100, seed=3)
     b = minibatch_run(8, steps=100, seed=3)
-    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(a.batch_losses, b.batch_losses)
     c = minibatch_run(8, steps=100, seed=3, optimizer=Adam(lr=0.05), label="Adam")
-    assert c.label == "Adam" and c.full_losses[-1] < c.full_losses[0]
+    assert c.label == "Adam" and c.losses[-1] < c.losses[0]
     assert re.fullmatch(
         r"Adam: batch 8, 100 steps, full loss \d+\.\d{4}, fluctuation \d+\.\d{4}", c.summary()
     )
@@ -356,7 +353,7 @@ def test_minibatch_reproducible_and_any_optimizer():
     [
         ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
         ({"batch_size": 2000}, ValueError, r"batch_size must be an int in \[1, 1000\]"),
-        ({"batch_size": 8, "steps": 0}, ValueError, "steps must be an int >= 1"),
+        ({"batch_size": 8, "steps": 0}, ValueError, r"steps must be an int in \[1, 100000\]"),
         ({"batch_size": 8, "seed": -1}, ValueError, "seed must be an int >= 0"),
         ({"batch_size": 8, "lr": 0.1, "optimizer": SGD()}, ValueError, "either lr"),
         ({"batch_size": 8, "lr": -0.1}, ValueError, "lr must be a finite number"),
@@ -371,8 +368,8 @@ def test_minibatch_divergence_is_detected_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy's own RuntimeWarnings too
         r = minibatch_run(8, steps=200, lr=50.0, seed=0)
-    assert r.diverged_at is not None and 1 <= r.diverged_at < 200
-    assert np.isfinite(r.full_losses).all() and len(r.full_losses) == r.diverged_at
+    assert r.diverged and 1 <= r.diverged_at < 200
+    assert np.isfinite(r.losses).all() and len(r.losses) == r.diverged_at
     assert r.fluctuation == float("inf")
     assert r.summary().endswith(f"batch 8, diverged at step {r.diverged_at}")
 
@@ -407,7 +404,7 @@ def test_sweep_steps_to_matches_single_runs_and_diverged_rows_never_arrive():
     for j, surface in enumerate(result.surfaces):
         for b, lr in enumerate(lrs):
             assert arrival[0, j, b] == run(SGD(lr=lr), surface, steps=200).steps_to(1e-4)
-    assert arrival[0, 0, 2] == np.inf and result.diverged_at[0, 0, 2] >= 0
+    assert arrival[0, 0, 2] == np.inf and result.diverged_at[0, 0, 2] > 0
 
 
 def test_replay_feeds_the_given_gradients():
@@ -432,7 +429,7 @@ def test_start_beyond_the_divergence_bound_is_refused_not_reported_as_divergence
         run(SGD(lr=0.1), "bowl", start=(2000.0, 0.0))
     with pytest.raises(ValueError, match="lies more than far=100"):
         sweep([SGD], [0.1], "bowl", start=(2000.0, 0.0))
-    assert run(SGD(lr=0.1), "bowl", start=(2000.0, 0.0), far=None).diverged_at is None
+    assert run(SGD(lr=0.1), "bowl", start=(2000.0, 0.0), far=None).diverged_at == 0
 
 
 def test_huge_start_gives_no_numpy_warning():
@@ -446,3 +443,37 @@ def test_huge_start_gives_no_numpy_warning():
 def test_steps_to_rejects_a_bad_tolerance(tol):
     with pytest.raises((ValueError, TypeError), match="tol must be a finite number > 0"):
         steps_to(np.array([1.0, 0.5]), tol)
+
+
+def test_minibatch_growth_far_below_overflow_counts_as_divergence():
+    # the batch-size explorer's largest lr: the loss grows geometrically to ~1e180 in 200 steps
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = minibatch_run(8, steps=200, lr=10**0.5, seed=0)
+    assert r.diverged and r.losses[-1] <= 1e6 * r.losses[0]
+    assert len(r.batch_losses) == len(r.losses) - 1 == r.diverged_at - 1
+    assert r.fluctuation == float("inf")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: run(SGD(), "bowl", steps=10**7),
+        lambda: sweep([SGD], [0.1], "bowl", steps=10**7),
+        lambda: minibatch_run(8, steps=10**7),
+        lambda: replay(SGD(), np.zeros((10**5 + 1, 1))),
+    ],
+)
+def test_absurd_step_counts_are_refused_before_any_work(call):
+    with pytest.raises(ValueError, match=r"(steps must be an int in \[\d+, 100000\]|T <= 100000)"):
+        call()
+
+
+def test_one_simulation_core_for_run_sweep_and_replay():
+    # replay of the gradients a run saw reproduces the run's points exactly
+    s = get_surface("rosenbrock")
+    traj = run(Adam(lr=0.05), s, steps=40)
+    grads = s.gradient(traj.points[:-1])
+    out = replay(Adam(lr=0.05), grads, start=traj.points[0])
+    np.testing.assert_array_equal(out["points"], traj.points)
+    np.testing.assert_array_equal(out["m_hat"], traj.state["m_hat"])

@@ -32,18 +32,18 @@ def test_accuracy_target_on_the_bundled_sample(mnist):
     net = TwoLayerNet(784, 50, 10, weight_init_std=0.01, seed=0)
     history = train(net, SGD(lr=0.1), mnist, epochs=20, batch_size=100, seed=0)
     assert history.iterations_per_epoch == 40
-    assert history.losses.shape == (800,)
+    assert history.batch_losses.shape == (800,)
     assert history.train_acc.shape == history.test_acc.shape == (21,)
     assert history.test_acc[0] < 0.2  # chance level before training
     assert history.test_acc[-1] >= 0.90
-    assert history.losses[-40:].mean() < 0.5 * history.losses[:40].mean()
+    assert history.batch_losses[-40:].mean() < 0.5 * history.batch_losses[:40].mean()
     assert history.test_acc[-1] == net.accuracy(*mnist[1])
 
 
 def test_loss_decreases_in_a_short_run():
     data = _toy()
     history = train(MultiLayerNet(5, [8], 3, seed=1), SGD(0.2), data, iterations=50, batch_size=10)
-    assert history.losses[-10:].mean() < 0.5 * history.losses[:10].mean()
+    assert history.batch_losses[-10:].mean() < 0.5 * history.batch_losses[:10].mean()
     assert history.epochs == 12  # 4 updates per epoch, 50 // 4 completed epochs
     assert history.train_acc[-1] > history.train_acc[0]
 
@@ -57,9 +57,9 @@ def test_same_seeds_give_identical_histories_and_different_seeds_do_not():
         )
 
     a, b, c = run(0), run(0), run(1)
-    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(a.batch_losses, b.batch_losses)
     np.testing.assert_array_equal(a.test_acc, b.test_acc)
-    assert not np.array_equal(a.losses, c.losses)
+    assert not np.array_equal(a.batch_losses, c.batch_losses)
 
 
 def test_each_epoch_visits_every_sample_once():
@@ -82,7 +82,7 @@ def test_history_fields_label_and_summary():
     assert isinstance(history, TrainingHistory)
     assert history.label == "SGD(lr=0.1)"
     assert history.iterations == 8 and history.epochs == 2
-    assert history.diverged_at is None
+    assert history.diverged_at == 0 and not history.diverged
     assert history.summary().startswith("SGD(lr=0.1): 8 steps, loss ")
     named = train(TwoLayerNet(5, 4, 3), SGD(0.1), _toy(), iterations=1, label="plain SGD")
     assert named.label == "plain SGD"
@@ -92,16 +92,16 @@ def test_history_fields_label_and_summary():
 
 def test_divergence_stops_cleanly_without_warnings():
     history = train(TwoLayerNet(5, 8, 3, seed=0), SGD(1e300), _toy(), iterations=50)
-    assert history.diverged_at is not None and history.diverged_at <= 50
-    assert len(history.losses) == history.diverged_at - 1
-    assert np.all(np.isfinite(history.losses))
+    assert history.diverged and history.diverged_at <= 50
+    assert len(history.batch_losses) == history.diverged_at - 1
+    assert np.all(np.isfinite(history.batch_losses))
     assert "diverged at step" in history.summary()
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_every_optimizer_trains_a_multi_layer_net(name):
     history = train(MultiLayerNet(5, [16, 16], 3, seed=0), OPTIMIZERS[name](), _toy(), epochs=25)
-    assert history.losses[-4:].mean() < 0.7 * history.losses[:4].mean()
+    assert history.batch_losses[-4:].mean() < 0.7 * history.batch_losses[:4].mean()
 
 
 def test_adam_with_a_schedule_on_mnist(mnist):
@@ -120,7 +120,7 @@ def test_no_output_by_default(capsys):
 
 def test_progress_bar_closes_itself(capsys):
     history = train(TwoLayerNet(5, 4, 3), SGD(0.1), _toy(), iterations=5, progress=True)
-    assert len(history.losses) == 5
+    assert len(history.batch_losses) == 5
     captured = capsys.readouterr()
     assert "\n" not in captured.err.strip("\r\n ")  # leave=False: the bar line is cleared
 
