@@ -129,7 +129,8 @@ class Optimizer:
     def diagnostics(self, key: str) -> dict[str, np.ndarray]:
         """Per-coordinate quantities of the latest update (new arrays shaped like the parameter).
 
-        Always ``"step_size"``: the factor the latest update multiplied ``g`` (or ``m``, ``S``) by.
+        ``"step_size"`` (every optimizer but Momentum, whose step ``v`` is not a multiple of the
+        current ``g``): the factor the latest update multiplied ``g`` (or ``m``, ``S``) by.
         """
         if self.t == 0:
             raise ValueError("diagnostics are available after the first update")
@@ -210,7 +211,9 @@ class Momentum(Optimizer):
         return theta, v
 
     def explain(self, before, after, *, lr, alpha):
-        return {"step_size": lr, "v": after["v"]}
+        # no "step_size": the step v is not a multiple of the current g. For a gradient that
+        # keeps its direction it grows to lr / (1 - alpha) per unit g (theory.momentum_effective_lr).
+        return {"v": after["v"]}
 
 
 class Adagrad(Optimizer):
