@@ -1,5 +1,5 @@
-r"""Exercise checkers: the student writes an optimizer's update rule, ``check`` compares it with
-the reference optimizer of :mod:`lecture_lib.optimizers`, step by step.
+r"""Update-rule exercises: the student writes an optimizer's update rule, ``check`` compares it
+with the reference optimizer of :mod:`lecture_lib.optimizers`, step by step.
 
 The student's function has this signature (numpy arrays in, the new ``theta`` out)::
 
@@ -138,8 +138,88 @@ class Report:
     __str__ = __repr__
 
 
-def _report(exercise, passed, step=None, expected=None, got=None, *, solved=True, text=""):
-    return Report(exercise.name, passed, solved, step, expected, got, text)
+class _Failure(Exception):
+    """The student's function failed at one step; ``text`` says how (without the head)."""
+
+    def __init__(self, text: str, *, solved: bool = True, got: np.ndarray | None = None):
+        super().__init__(text)
+        self.text, self.solved, self.got = text, solved, got
+
+
+_NOT_SOLVED = (
+    "not solved yet. Replace the `raise NotImplementedError` line with the update rule, then run "
+    "this cell again."
+)
+
+
+def _signature_problem(exercise: Exercise, update) -> str:
+    """What is wrong with ``update`` before calling it ("" if nothing)."""
+    if not callable(update):
+        return (
+            f"pass your function itself, e.g. check({exercise.name!r}, "
+            f"{exercise.function_name}) — got {type(update).__name__}."
+        )
+    try:
+        inspect.signature(update).bind(THETA0, THETA0, {}, 1, **exercise.hyper)
+    except TypeError:
+        return f"your function must accept the arguments {exercise.signature}."
+    except ValueError:  # builtins without a signature: just try calling
+        pass
+    return ""
+
+
+def _student_step(exercise: Exercise, update, before, g, state, t: int) -> np.ndarray:
+    """The student's new theta for step ``t`` (given copies), or a _Failure."""
+    theta_in = before.copy()
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = update(theta_in, g.copy(), state, t, **exercise.hyper)
+    except NotImplementedError:
+        raise _Failure(_NOT_SOLVED, solved=False) from None
+    except Exception as error:  # a student's bug: report it, never a traceback
+        raise _Failure(
+            f"your function raised {type(error).__name__} at step {t}: {error}"
+        ) from None
+    if got is None:
+        if np.array_equal(theta_in, before):
+            raise _Failure(
+                f"your function returned None at step {t}. End it with `return <new theta>`."
+            )
+        got = theta_in  # changed in place: accepted
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise _Failure(
+            f"step {t} returned {type(got).__name__}, not an array of numbers."
+        ) from None
+    if got.shape != before.shape:
+        raise _Failure(
+            f"step {t} returned shape {got.shape}; the new theta has shape {before.shape}.",
+            got=got,
+        )
+    if t == 1 and np.array_equal(got, before):
+        raise _Failure(
+            "not solved yet: your function returns theta unchanged. Write the update rule, then "
+            "run this cell again.",
+            solved=False,
+        )
+    return got
+
+
+def _difference(t: int, expected: np.ndarray, got: np.ndarray) -> str:
+    """The message for a step whose result differs, or "" if it matches the reference."""
+    close = np.isclose(got, expected, rtol=RTOL, atol=ATOL)
+    if close.all():
+        return ""
+    i = int(np.flatnonzero(~close)[0])
+    return (
+        f"step {t} differs{' (steps before it matched)' if t > 1 else ''}.\n"
+        f"  expected theta: {_fmt(expected)}\n"
+        f"  your theta:     {_fmt(got)}\n"
+        f"  first differing coordinate: {i} "
+        f"(expected {expected[i]:.10f}, got {got[i]:.10f})"
+    )
 
 
 def check(name: str, update, steps: int = 6) -> Report:
@@ -151,110 +231,26 @@ def check(name: str, update, steps: int = 6) -> Report:
         raise ValueError(f"name must be one of {list(EXERCISES)}, got {name!r}")
     exercise = EXERCISES[name]
     head = f"{name} exercise: "
-    if not callable(update):
-        return _report(
-            exercise,
-            False,
-            text=head + f"pass your function itself, e.g. check({name!r}, "
-            f"{exercise.function_name}) — got {type(update).__name__}.",
-        )
-    try:
-        inspect.signature(update).bind(THETA0, THETA0, {}, 1, **exercise.hyper)
-    except TypeError:
-        return _report(
-            exercise,
-            False,
-            text=head + f"your function must accept the arguments {exercise.signature}.",
-        )
-    except ValueError:  # builtins without a signature: just try calling
-        pass
-
+    problem = _signature_problem(exercise, update)
+    if problem:
+        return Report(name, False, True, None, None, None, head + problem)
     reference, params = exercise.reference(), {"theta": THETA0.copy()}
     state = _start_state(exercise)
     for t in range(1, steps + 1):
         before, g = params["theta"].copy(), gradient(params["theta"])
         reference.update(params, {"theta": g})
         expected = params["theta"].copy()
-        theta_in = before.copy()
         try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                got = update(theta_in, g.copy(), state, t, **exercise.hyper)
-        except NotImplementedError:
-            return _report(
-                exercise,
-                False,
-                solved=False,
-                text=head + "not solved yet. Replace the "
-                "`raise NotImplementedError` line with the update rule, then run this cell again.",
-            )
-        except Exception as error:  # a student's bug: report it, never a traceback
-            return _report(
-                exercise,
-                False,
-                t,
-                expected,
-                text=head + f"your function raised {type(error).__name__} at step {t}: {error}",
-            )
-        if got is None:
-            if np.array_equal(theta_in, before):
-                return _report(
-                    exercise,
-                    False,
-                    t,
-                    expected,
-                    text=head + f"your function returned None at "
-                    f"step {t}. End it with `return <new theta>`.",
-                )
-            got = theta_in  # changed in place: accepted
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return _report(
-                exercise,
-                False,
-                t,
-                expected,
-                text=head + f"step {t} returned {type(got).__name__}, not an array of numbers.",
-            )
-        if got.shape != expected.shape:
-            return _report(
-                exercise,
-                False,
-                t,
-                expected,
-                got,
-                text=head + f"step {t} returned shape "
-                f"{got.shape}; the new theta has shape {expected.shape}.",
-            )
-        if t == 1 and np.array_equal(got, before):
-            return _report(
-                exercise,
-                False,
-                solved=False,
-                text=head + "not solved yet: your function "
-                "returns theta unchanged. Write the update rule, then run this cell again.",
-            )
-        close = np.isclose(got, expected, rtol=RTOL, atol=ATOL)
-        if not close.all():
-            i = int(np.flatnonzero(~close)[0])
-            return _report(
-                exercise,
-                False,
-                t,
-                expected,
-                got,
-                text=(
-                    f"{head}step {t} differs{' (steps before it matched)' if t > 1 else ''}.\n"
-                    f"  expected theta: {_fmt(expected)}\n"
-                    f"  your theta:     {_fmt(got)}\n"
-                    f"  first differing coordinate: {i} "
-                    f"(expected {expected[i]:.10f}, got {got[i]:.10f})"
-                ),
-            )
-    return _report(
-        exercise,
-        True,
-        text=f"{head}passed! All {steps} steps match the reference "
-        f"{reference!r} (final theta {_fmt(expected)}).",
+            got = _student_step(exercise, update, before, g, state, t)
+        except _Failure as failure:
+            if not failure.solved:
+                return Report(name, False, False, None, None, None, head + failure.text)
+            return Report(name, False, True, t, expected, failure.got, head + failure.text)
+        difference = _difference(t, expected, got)
+        if difference:
+            return Report(name, False, True, t, expected, got, head + difference)
+    text = (
+        f"{head}passed! All {steps} steps match the reference {reference!r} "
+        f"(final theta {_fmt(expected)})."
     )
+    return Report(name, True, True, None, None, None, text)
