@@ -53,8 +53,9 @@ def check_number(name: str, value, low: float, high: float, *, low_open: bool, h
     return arr if arr.ndim else float(arr)
 
 
-# name -> (low, high, low_open, high_open); (class name, name) overrides the plain name
-HYPERPARAMETER_RANGES: dict = {
+# name -> (low, high, low_open, high_open); (class name, name) overrides the plain name for that
+# class and its subclasses
+RANGES: dict = {
     "lr": (0.0, np.inf, True, True),
     "eps": (0.0, np.inf, True, True),
     "alpha": (0.0, 1.0, False, True),
@@ -68,9 +69,8 @@ HYPERPARAMETER_RANGES: dict = {
 
 def check_hyperparameter(owner, name: str, value):
     """An optimizer's hyperparameter (float or array) checked against its valid range."""
-    low, high, low_open, high_open = HYPERPARAMETER_RANGES.get(
-        (type(owner).__name__, name), HYPERPARAMETER_RANGES[name]
-    )
+    special = [(c.__name__, name) for c in type(owner).__mro__ if (c.__name__, name) in RANGES]
+    low, high, low_open, high_open = RANGES[special[0] if special else name]
     return check_number(name, value, low, high, low_open=low_open, high_open=high_open)
 
 

@@ -105,7 +105,9 @@ def simulate(
                 p[~alive] = points[k - 1][~alive]
             if record_state:
                 for name, value in optimizer.diagnostics(KEY).items():
-                    state.setdefault(name, np.full((steps, B, dim), np.nan))[k - 1] = value
+                    if name not in state:
+                        state[name] = np.full((steps, B, dim), np.nan)
+                    state[name][k - 1] = value
             g = gradient(p, k)
             g[~alive] = 0.0
             points[k], norms[k] = p, np.sqrt((g * g).sum(axis=1))

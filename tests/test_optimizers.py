@@ -616,3 +616,12 @@ def test_adamw_without_decay_is_adam_bit_for_bit():
 def test_adamw_rejects_a_negative_decay():
     with pytest.raises(ValueError, match=r"^weight_decay must be a finite number in \[0, inf\)"):
         AdamW(weight_decay=-0.1)
+
+
+def test_a_subclass_keeps_its_parents_hyperparameter_ranges():
+    class MyCOCOB(COCOB):
+        pass
+
+    assert MyCOCOB(alpha=100.0).alpha == 100.0  # COCOB's alpha is (0, inf), not Momentum's [0, 1)
+    with pytest.raises(ValueError, match=r"alpha must be a finite number in \(0, inf\)"):
+        MyCOCOB(alpha=0.0)
