@@ -23,7 +23,7 @@ import numpy as np
 from lecture_lib._checks import check_int, check_positive
 from lecture_lib.optimizers import SGD, Optimizer
 
-__all__ = ["MinibatchRun", "batches", "minibatch_run"]
+__all__ = ["MinibatchRun", "batches", "frozen_batch_losses", "minibatch_run"]
 
 
 def batches(rng: np.random.Generator, n: int, batch_size: int) -> Iterator[np.ndarray]:
@@ -108,14 +108,8 @@ def minibatch_run(
             its value at the start (a too-high learning rate grows it geometrically long before
             it overflows).
     """
-    n_samples = check_int("n_samples", n_samples, 1)
-    n_features = check_int("n_features", n_features, 1)
-    batch_size = check_int("batch_size", batch_size, 1)
-    if batch_size > n_samples:
-        raise ValueError(f"batch_size must be an int in [1, {n_samples}], got {batch_size}")
+    n_samples, batch_size, seed = _check_data(n_samples, n_features, noise, batch_size, seed)
     steps = check_int("steps", steps, 1, high=100_000)
-    seed = check_int("seed", seed, 0)
-    noise = check_positive("noise", noise, allow_zero=True)
     blowup = check_positive("blowup", blowup)
     if optimizer is None:
         optimizer = SGD(lr=0.05 if lr is None else lr)
@@ -125,10 +119,7 @@ def minibatch_run(
         raise TypeError(f"optimizer must be an Optimizer instance, got {type(optimizer).__name__}")
     optimizer.reset()
 
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_samples, n_features))
-    w_true = rng.standard_normal(n_features)
-    y = X @ w_true + noise * rng.standard_normal(n_samples)
+    rng, X, y, w_true = _data(seed, n_samples, n_features, noise)
 
     def full_loss(w: np.ndarray) -> float:
         r = X @ w - y
@@ -157,3 +148,46 @@ def minibatch_run(
         true_weights=w_true,
         diverged_at=diverged_at,
     )
+
+
+def frozen_batch_losses(
+    batch_size: int,
+    steps: int = 2000,
+    seed: int = 0,
+    *,
+    n_samples: int = 1000,
+    n_features: int = 5,
+    noise: float = 0.5,
+) -> np.ndarray:
+    """(steps,) minibatch losses of the starting weights w = 0, which never move.
+
+    The same data and batch order as :func:`minibatch_run` with the same arguments, but no update:
+    the spread of these losses comes from drawing the batch alone (cause 2 of loss fluctuation
+    without the parameters' own jitter). Compare with ``theory.minibatch_std_factor``.
+    """
+    n_samples, batch_size, seed = _check_data(n_samples, n_features, noise, batch_size, seed)
+    steps = check_int("steps", steps, 1, high=100_000)
+    rng, _, y, _ = _data(seed, n_samples, n_features, noise)
+    squared = 0.5 * y**2  # each sample's loss at w = 0: (x . 0 - y)^2 / 2
+    return np.array(
+        [squared[idx].mean() for idx in islice(batches(rng, n_samples, batch_size), steps)]
+    )
+
+
+def _check_data(n_samples, n_features, noise, batch_size, seed) -> tuple[int, int, int]:
+    n_samples = check_int("n_samples", n_samples, 1)
+    check_int("n_features", n_features, 1)
+    check_positive("noise", noise, allow_zero=True)
+    batch_size = check_int("batch_size", batch_size, 1)
+    if batch_size > n_samples:
+        raise ValueError(f"batch_size must be an int in [1, {n_samples}], got {batch_size}")
+    return n_samples, batch_size, check_int("seed", seed, 0)
+
+
+def _data(seed: int, n_samples: int, n_features: int, noise: float):
+    """``rng, X, y, w_true``: the regression data, drawn first from the run's generator."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    w_true = rng.standard_normal(n_features)
+    y = X @ w_true + noise * rng.standard_normal(n_samples)
+    return rng, X, y, w_true

@@ -211,8 +211,8 @@ class Momentum(Optimizer):
         return theta, v
 
     def explain(self, before, after, *, lr, alpha):
-        # no "step_size": the step v is not a multiple of the current g. For a gradient that
-        # keeps its direction it grows to lr / (1 - alpha) per unit g (theory.momentum_effective_lr).
+        # no "step_size": the step v is not a multiple of the current g. For a gradient that keeps
+        # its direction, v grows to lr / (1 - alpha) times g (theory.momentum_effective_lr).
         return {"v": after["v"]}
 
 

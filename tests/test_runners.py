@@ -477,3 +477,19 @@ def test_one_simulation_core_for_run_sweep_and_replay():
     out = replay(Adam(lr=0.05), grads, start=traj.points[0])
     np.testing.assert_array_equal(out["points"], traj.points)
     np.testing.assert_array_equal(out["m_hat"], traj.state["m_hat"])
+
+
+def test_frozen_batch_losses_are_the_sampling_spread_alone():
+    from lecture_lib.minibatch import frozen_batch_losses
+    from lecture_lib.theory import minibatch_std_factor
+
+    every_sample = frozen_batch_losses(1, steps=1000, seed=0)  # one epoch: each sample once
+    sigma = np.std(every_sample)
+    assert frozen_batch_losses(1000, steps=3, seed=0) == pytest.approx(every_sample.mean())
+    spread = np.std(frozen_batch_losses(64, steps=3000, seed=0))
+    assert spread == pytest.approx(sigma * minibatch_std_factor(64, 1000), rel=0.1)
+    # the same batches as a training run's first step
+    run_ = minibatch_run(8, steps=1, lr=0.05, seed=3)
+    assert frozen_batch_losses(8, steps=1, seed=3)[0] == pytest.approx(run_.batch_losses[0])
+    with pytest.raises(ValueError, match="batch_size must be an int in"):
+        frozen_batch_losses(2000)
