@@ -2,7 +2,7 @@
 # Students without make run the same thing as `python tasks.py <target>`.
 PYTHON ?= python3
 
-.PHONY: lab test notebooks figures bench lint
+.PHONY: lab test notebooks figures bench lint lock
 
 lab:
 	$(PYTHON) tasks.py lab
@@ -21,3 +21,7 @@ bench:
 
 lint:
 	$(PYTHON) tasks.py lint
+
+# Re-resolve constraints.txt after editing pyproject.toml; `make lock ARGS=--upgrade` upgrades all.
+lock:
+	$(PYTHON) tasks.py lock $(ARGS)

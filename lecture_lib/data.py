@@ -2,9 +2,10 @@
 
 ``load_mnist()`` works like the loader of "Deep Learning from Scratch" but never downloads:
 
-- default: the sample bundled in ``lecture_lib/data/mnist_sample.npz`` (4,000 training and
-  1,000 test digits, 400/100 per class; see ``lecture_lib/data/README.md`` for provenance,
-  licence and the conversion script). Its SHA-256 is checked at every load.
+- default: the sample bundled as package data ``lecture_lib/data/mnist_sample.npz`` (4,000
+  training and 1,000 test digits, 400/100 per class), read with :mod:`importlib.resources`, so it
+  loads from any kind of install. Its SHA-256 is checked at every load. Provenance and conversion:
+  ``lecture_lib/data/README.md``; licence (CC BY-SA 3.0): ``lecture_lib/data/LICENSE-MNIST.txt``.
 - ``source="full"``: the four official idx ``.gz`` files (60,000 + 10,000 digits) from a
   directory given as ``path=`` or in the environment variable ``LECTURE_MNIST_DIR``; each file's
   MD5 is checked against the published value before it is parsed.
@@ -14,8 +15,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import zipfile
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
@@ -24,18 +28,23 @@ __all__ = [
     "MNIST_DIR_ENV",
     "MNIST_FILES",
     "MNIST_MD5",
+    "MNIST_SOURCE",
     "SAMPLE_FILE",
     "SAMPLE_SHA256",
     "load_mnist",
     "read_idx",
 ]
 
-SAMPLE_FILE = Path(__file__).resolve().parent / "data" / "mnist_sample.npz"
+#: The bundled sample as a package resource (a Traversable: ``read_bytes()``, ``name``, ...).
+SAMPLE_FILE: Traversable = files("lecture_lib") / "data" / "mnist_sample.npz"
 #: SHA-256 of mnist_sample.npz as written by scripts/make_mnist_sample.py.
 SAMPLE_SHA256 = "da29b2dbf636a19a88c3b035bd5f2142aa872d2c8bfe9b6bb6464463ce28e902"
 SAMPLE_KEYS = ("x_train", "t_train", "x_test", "t_test")
 
 MNIST_DIR_ENV = "LECTURE_MNIST_DIR"
+#: Where the four idx files can be downloaded: the mirror torchvision's ``MNIST.mirrors`` lists
+#: next to http://yann.lecun.com/exdb/mnist/, which no longer serves them.
+MNIST_SOURCE = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 #: The official file names, by role.
 MNIST_FILES = {
     "x_train": "train-images-idx3-ubyte.gz",
@@ -44,8 +53,7 @@ MNIST_FILES = {
     "t_test": "t10k-labels-idx1-ubyte.gz",
 }
 #: MD5 of the official .gz files, as listed in torchvision (torchvision/datasets/mnist.py,
-#: ``MNIST.resources``), for the files at http://yann.lecun.com/exdb/mnist/ and their mirror
-#: https://ossci-datasets.s3.amazonaws.com/mnist/.
+#: ``MNIST.resources``), which checks these sums on the files it fetches from :data:`MNIST_SOURCE`.
 MNIST_MD5 = {
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
@@ -63,29 +71,32 @@ def _digest(path: Path, algorithm: str) -> str:
     return h.hexdigest()
 
 
-def _load_sample(file: Path = SAMPLE_FILE, sha256: str | None = SAMPLE_SHA256) -> dict:
-    file = Path(file)
+def _load_sample(
+    file: Traversable | Path = SAMPLE_FILE, sha256: str | None = SAMPLE_SHA256
+) -> dict:
+    """The sample's four arrays from ``file`` (a package resource or a path), checksum first."""
     if not file.is_file():
         raise FileNotFoundError(
             f"the bundled MNIST sample {file} is missing; reinstall lecture_lib or regenerate "
             "it with scripts/make_mnist_sample.py"
         )
+    raw = file.read_bytes()
     if sha256 is not None:
-        digest = _digest(file, "sha256")
+        digest = hashlib.sha256(raw).hexdigest()
         if digest != sha256:
             raise ValueError(
                 f"the MNIST sample {file} is corrupt or was changed: SHA-256 {digest}, "
                 f"expected {sha256}; regenerate it with scripts/make_mnist_sample.py"
             )
     try:
-        with np.load(file, allow_pickle=False) as npz:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in SAMPLE_KEYS}
     except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"cannot read the MNIST sample {file}: {exc}") from exc
     return arrays
 
 
-def read_idx(file, *, expected_ndim=None) -> np.ndarray:
+def read_idx(file: str | os.PathLike, *, expected_ndim: int | None = None) -> np.ndarray:
     """Parse one gzip-compressed idx file (the MNIST format) into a uint8 array.
 
     Format: two zero bytes, a type byte (0x08 = unsigned byte), the number of dimensions, then
@@ -120,26 +131,26 @@ def read_idx(file, *, expected_ndim=None) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
 
 
-def _load_full(path, checksums) -> dict:
+def _load_full(path: str | os.PathLike | None, checksums: dict[str, str] | None) -> dict:
     if path is None:
         path = os.environ.get(MNIST_DIR_ENV)
         if not path:
             raise ValueError(
                 f"source='full' needs the directory with the MNIST idx files: pass path=... or "
                 f"set the environment variable {MNIST_DIR_ENV} (expected files: "
-                f"{', '.join(MNIST_FILES.values())})"
+                f"{', '.join(MNIST_FILES.values())}, e.g. downloaded from {MNIST_SOURCE})"
             )
     directory = Path(path).expanduser()
     if not directory.is_dir():
         raise FileNotFoundError(
             f"MNIST directory {directory} does not exist; it should contain "
-            f"{', '.join(MNIST_FILES.values())}"
+            f"{', '.join(MNIST_FILES.values())} (e.g. downloaded from {MNIST_SOURCE})"
         )
     missing = [name for name in MNIST_FILES.values() if not (directory / name).is_file()]
     if missing:
         raise FileNotFoundError(
             f"MNIST directory {directory} lacks {', '.join(missing)} (expected the four files "
-            f"{', '.join(MNIST_FILES.values())} from http://yann.lecun.com/exdb/mnist/)"
+            f"{', '.join(MNIST_FILES.values())}, e.g. downloaded from {MNIST_SOURCE})"
         )
     checksums = MNIST_MD5 if checksums is None else checksums
     arrays = {}
@@ -167,9 +178,18 @@ def _load_full(path, checksums) -> dict:
     return arrays
 
 
+Split = tuple[np.ndarray, np.ndarray]
+
+
 def load_mnist(
-    normalize=True, flatten=True, one_hot_label=False, *, source="sample", path=None, checksums=None
-):
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    source: str = "sample",
+    path: str | os.PathLike | None = None,
+    checksums: dict[str, str] | None = None,
+) -> tuple[Split, Split]:
     """MNIST as ``(x_train, t_train), (x_test, t_test)``, like the book's loader, offline.
 
     Args:

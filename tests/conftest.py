@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 ROOT = Path(__file__).resolve().parents[1]
 # LECTURE_NOTEBOOK_DIR points the notebook checks at another folder (e.g. drafts in /tmp).
 NOTEBOOK_DIR = Path(os.environ.get("LECTURE_NOTEBOOK_DIR") or ROOT / "notebooks")
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+# A code cell that builds a live widget (an explorer, the playground, plain ipywidgets).
+INTERACTIVE_SOURCE = re.compile(r"Explorer|Playground|ipywidgets|widgets\.|interact")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -18,6 +22,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebooks)
+
+
+class _BrowserTestsApart(LoadScopeScheduling):
+    """``--dist loadscope`` (``make test`` runs two pytest-xdist workers), except that each
+    browser test is a unit of its own: the cells of a notebook stay on one worker (they share a
+    kernel), every test module too (its module fixtures run once), and the browser tests, the
+    longest part of the suite, spread over both workers (each starts its own JupyterLab)."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        if nodeid.startswith("tests/test_browser.py::"):
+            return nodeid
+        return super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadscope":
+        return _BrowserTestsApart(config, log)
+    return None
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

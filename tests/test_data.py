@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import shutil
+import zipfile
+from importlib import resources
 
 import numpy as np
 import pytest
 
 from lecture_lib import data
-from lecture_lib.data import MNIST_DIR_ENV, MNIST_FILES, SAMPLE_FILE, load_mnist, read_idx
+from lecture_lib.data import (
+    MNIST_DIR_ENV,
+    MNIST_FILES,
+    MNIST_SOURCE,
+    SAMPLE_FILE,
+    load_mnist,
+    read_idx,
+)
 
 pytestmark = pytest.mark.data
 
@@ -19,8 +27,31 @@ pytestmark = pytest.mark.data
 
 
 def test_sample_file_is_small_and_matches_its_recorded_sha256():
-    assert SAMPLE_FILE.stat().st_size <= 2_000_000
-    assert hashlib.sha256(SAMPLE_FILE.read_bytes()).hexdigest() == data.SAMPLE_SHA256
+    raw = SAMPLE_FILE.read_bytes()
+    assert len(raw) <= 2_000_000
+    assert hashlib.sha256(raw).hexdigest() == data.SAMPLE_SHA256
+
+
+def test_sample_is_package_data_with_its_licence_beside_it():
+    """The sample is a resource of the installed package, with its licence beside it."""
+    folder = resources.files("lecture_lib") / "data"
+    assert SAMPLE_FILE == folder / "mnist_sample.npz"
+    licence = (folder / "LICENSE-MNIST.txt").read_text(encoding="utf-8")
+    assert "CC-BY-SA-3.0" in licence
+    for name in ("LeCun", "Cortes", "Burges", "mnist_5k.csv.gz"):
+        assert name in licence
+
+
+def test_sample_loads_from_any_traversable(tmp_path):
+    """A resource that is not a file on disk (e.g. inside a zip) loads like the bundled one."""
+    archive = tmp_path / "pkg.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("data/mnist_sample.npz", SAMPLE_FILE.read_bytes())
+    zipped = zipfile.Path(archive) / "data" / "mnist_sample.npz"
+    arrays = data._load_sample(zipped)
+    (x_train, t_train), _ = load_mnist(normalize=False)
+    np.testing.assert_array_equal(arrays["x_train"], x_train)
+    np.testing.assert_array_equal(arrays["t_train"], t_train)
 
 
 def test_sample_default_format_like_the_book():
@@ -159,13 +190,25 @@ def test_full_loader_reports_a_corrupt_file(fake_mnist):
 def test_full_loader_reports_a_missing_directory_and_file(tmp_path, fake_mnist, monkeypatch):
     with pytest.raises(FileNotFoundError, match=r"nowhere does not exist.*train-images-idx3"):
         load_mnist(source="full", path=tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match=f"downloaded from {MNIST_SOURCE}"):
+        load_mnist(source="full", path=tmp_path / "nowhere")
     directory, _, _ = fake_mnist
     (directory / "train-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(FileNotFoundError, match=r"lacks train-labels-idx1-ubyte.gz \(expected"):
         load_mnist(source="full", path=directory, checksums={})
+    with pytest.raises(FileNotFoundError, match=f"e.g. downloaded from {MNIST_SOURCE}"):
+        load_mnist(source="full", path=directory, checksums={})
     monkeypatch.delenv(MNIST_DIR_ENV, raising=False)
     with pytest.raises(ValueError, match=f"or set the environment variable {MNIST_DIR_ENV}"):
         load_mnist(source="full")
+    with pytest.raises(ValueError, match=f"downloaded from {MNIST_SOURCE}"):
+        load_mnist(source="full")
+
+
+def test_full_mnist_source_is_a_live_mirror_not_the_retired_site():
+    """yann.lecun.com stopped serving the idx files; the messages name torchvision's mirror."""
+    assert MNIST_SOURCE.startswith("https://") and MNIST_SOURCE.endswith("/mnist/")
+    assert "yann.lecun.com" not in MNIST_SOURCE
 
 
 def test_read_idx_rejects_bad_headers(tmp_path):
@@ -181,7 +224,7 @@ def test_read_idx_rejects_bad_headers(tmp_path):
     with pytest.raises(ValueError, match="expected an idx file with 3 dimensions, got 1"):
         read_idx(f, expected_ndim=3)
     plain = tmp_path / "plain.gz"
-    shutil.copy(SAMPLE_FILE, plain)  # a zip, not a gzip
+    plain.write_bytes(SAMPLE_FILE.read_bytes())  # a zip, not a gzip
     with pytest.raises(ValueError, match="not a readable gzip file"):
         read_idx(plain)
 

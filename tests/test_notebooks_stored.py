@@ -1,7 +1,7 @@
 """The stored notebooks as a student downloads them: executed once, clean, small, portable.
 
 Static checks of notebooks/*.ipynb (no kernel): each failure names the notebook and the cell, and
-the fix is almost always `make notebooks` (python -m lecture_lib.notebook_runner).
+the fix is almost always `make notebooks` (tools/run_notebooks.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 
 import nbformat
 import pytest
-from conftest import NOTEBOOKS, ROOT
+from conftest import INTERACTIVE_SOURCE, NOTEBOOKS, ROOT
 
 from lecture_lib.widgets import FALLBACK_TEXT
 
@@ -21,6 +21,7 @@ MAX_BYTES = 2_000_000  # per notebook; a figure is ~30-80 kB as PNG
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex")
 FIX = "re-run `make notebooks`"
+LIVE = "live-measurement"  # cell tag: measured live on the student's machine, stored empty
 
 # Text that differs between machines or runs; it breaks nbval and means nothing to a student.
 MACHINE_SPECIFIC = {
@@ -36,8 +37,7 @@ MACHINE_SPECIFIC = {
     "a progress bar": re.compile(r"(\d+%\|[█▏▎▍▌▋▊▉ #]*\||█{3,})"),
 }
 # A cell shows a live widget when its stored text is lecture_lib's fallback sentence or its source
-# builds one.
-INTERACTIVE_SOURCE = re.compile(r"Explorer|Playground|ipywidgets|widgets\.|interact")
+# builds one (conftest.INTERACTIVE_SOURCE).
 DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
 
 
@@ -155,9 +155,16 @@ def test_widget_outputs_are_readable_text(notebook):
 
 
 def test_nbval_ignore_output_only_on_widget_cells(notebook):
+    """nbval compares every cell but the explorers and the live measurements (e.g. a speed-up
+    measured on the student's computer), which are stored without output: no timing is kept."""
     path, nb = notebook
     for n, cell in code_cells(nb):
         if "NBVAL_IGNORE_OUTPUT" not in cell.source and "nbval-ignore-output" not in tags(cell):
+            continue
+        if LIVE in tags(cell):
+            assert not cell.outputs, (
+                f"{path.name}, cell {n}: a {LIVE!r} cell must be stored without output; {FIX}"
+            )
             continue
         texts = " ".join(t for o in cell.outputs for t in output_texts(o))
         interactive = FALLBACK_TEXT in texts or INTERACTIVE_SOURCE.search(cell.source)

@@ -1,9 +1,12 @@
-"""Regenerate every image in ``img/``: ``python -m lecture_lib.figures`` (or ``make figures``).
+"""Regenerate every image in ``img/``: ``python tools/make_figures.py`` (or ``make figures``).
 
-    python -m lecture_lib.figures                     # all figures into img/
-    python -m lecture_lib.figures --out /tmp/img      # somewhere else
-    python -m lecture_lib.figures --only race sgd_explicit
-    python -m lecture_lib.figures --list
+    python tools/make_figures.py                     # all figures into img/
+    python tools/make_figures.py --out /tmp/img      # somewhere else
+    python tools/make_figures.py --only race sgd_explicit
+    python tools/make_figures.py --list
+
+A repository chore, not part of the installed package: it imports ``lecture_lib`` from the
+project's environment (``make figures`` / ``python tasks.py figures`` use ``.venv``).
 
 Deterministic: fixed seeds and start points, PNGs saved without the "Software" metadata entry and
 GIF frames fixed, so two runs write identical bytes (a test checks this). Each figure is a small
@@ -17,7 +20,14 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import matplotlib
 import numpy as np
+
+from lecture_lib import plots
+from lecture_lib.animation import race_animation, save_gif
+from lecture_lib.optimizers import SGD, Adagrad, Adam, Momentum
+from lecture_lib.runners import minibatch_run, run, run_many
+from lecture_lib.surfaces import get_surface
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "img"
@@ -32,11 +42,6 @@ def _save_png(fig, path: Path) -> None:
 # ------------------------------------------------------------------------- figures
 def sgd_explicit(path: Path) -> None:
     """Where plain SGD stops: a local minimum, a saddle point, a flat inflection point."""
-    from lecture_lib import plots
-    from lecture_lib.optimizers import SGD
-    from lecture_lib.runners import run
-    from lecture_lib.surfaces import get_surface
-
     trap, saddle = get_surface("trap1d"), get_surface("saddle")
     local = run(SGD(lr=0.1), trap, start=np.array([-0.5]), steps=300)
     flat = run(SGD(lr=0.3), trap, start=np.array([0.5]), steps=300)
@@ -51,11 +56,6 @@ def sgd_explicit(path: Path) -> None:
 
 def bad_learning_rate(path: Path) -> None:
     """10·sinc(x) from x0 = 2.0 with a too-large learning rate: oscillation instead of descent."""
-    from lecture_lib import plots
-    from lecture_lib.optimizers import SGD
-    from lecture_lib.runners import run
-    from lecture_lib.surfaces import get_surface
-
     sinc = get_surface("sinc")
     runs = [run(SGD(lr=lr), sinc, start=np.array([2.0]), steps=40) for lr in SINC_LRS]
     fig, axes = plots.new_figure((11.0, 4.0), 1, 2, gridspec_kw={"width_ratios": [3, 2]})
@@ -70,9 +70,6 @@ SINC_LRS = (0.05, 0.3, 1.0)
 
 def minibatch_fluctuation(path: Path) -> None:
     """Minibatch loss against step for three batch sizes: small batches fluctuate more."""
-    from lecture_lib import plots
-    from lecture_lib.runners import minibatch_run
-
     runs = [minibatch_run(batch_size=b, steps=300, lr=0.1, seed=0) for b in (1, 16, 256)]
     fig = plots.plot_minibatch(runs, log=False, title="Minibatch loss fluctuation and batch size")
     fig.axes[0].set_ylim(0.0, 1.0)
@@ -81,11 +78,6 @@ def minibatch_fluctuation(path: Path) -> None:
 
 def optimizers_bowl(path: Path) -> None:
     """Four optimizers on the anisotropic bowl x²/20 + y² (the textbook's comparison)."""
-    from lecture_lib import plots
-    from lecture_lib.optimizers import SGD, Adagrad, Adam, Momentum
-    from lecture_lib.runners import run_many
-    from lecture_lib.surfaces import get_surface
-
     opts = [SGD(lr=0.95), Momentum(lr=0.1), Adagrad(lr=1.5), Adam(lr=0.3)]
     trajs = run_many(opts, get_surface("bowl"), steps=30)
     _save_png(plots.plot_trajectories(trajs), path)
@@ -93,11 +85,6 @@ def optimizers_bowl(path: Path) -> None:
 
 def race(path: Path) -> None:
     """README animation: four optimizers racing on the bowl (small GIF, a few seconds)."""
-    from lecture_lib.animation import race_animation, save_gif
-    from lecture_lib.optimizers import SGD, Adagrad, Adam, Momentum
-    from lecture_lib.runners import run_many
-    from lecture_lib.surfaces import get_surface
-
     opts = [SGD(lr=0.95), Momentum(lr=0.1), Adagrad(lr=1.5), Adam(lr=0.3)]
     trajs = run_many(opts, get_surface("bowl"), steps=40)
     anim = race_animation(trajs, max_frames=41, title="Optimizers racing on $x^2/20 + y^2$")
@@ -131,10 +118,8 @@ def generate(out: Path | str = DEFAULT_OUT, only: Sequence[str] | None = None) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import matplotlib
-
     matplotlib.use("Agg")
-    parser = argparse.ArgumentParser(prog="python -m lecture_lib.figures", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python tools/make_figures.py", description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (img/)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help=f"subset of {list(FIGURES)}")
     parser.add_argument("--list", action="store_true", help="list the figures and exit")

@@ -1,8 +1,11 @@
 """Re-execute the lecture notebooks top to bottom on a fresh kernel and store their outputs.
 
-    python -m lecture_lib.notebook_runner                  # every notebooks/*.ipynb
-    python -m lecture_lib.notebook_runner notebooks/03_momentum.ipynb
-    python -m lecture_lib.notebook_runner --check          # run in memory, list what would change
+    python tools/run_notebooks.py                  # every notebooks/*.ipynb (= make notebooks)
+    python tools/run_notebooks.py notebooks/03_momentum.ipynb
+    python tools/run_notebooks.py --check          # run in memory, list what would change
+
+A repository chore, not part of the installed package: run it with the project's environment
+(``make notebooks`` / ``python tasks.py notebooks`` use ``.venv``).
 
 Each notebook runs with nbclient on a new ``python3`` kernel of *this* Python environment, in the
 notebook's own folder, with matplotlib's inline backend (a global ``MPLBACKEND`` is ignored) and a
@@ -10,7 +13,9 @@ per-cell timeout. Consecutive stdout (stderr) chunks are merged into one output,
 file does not depend on when ipykernel flushed. Stored notebooks keep no machine state: saved
 widget state (``metadata.widgets``) and timing metadata are removed, and a widget output keeps only
 its ``text/plain`` fallback (a live widget needs a running kernel anyway; without one, JupyterLab
-would show "Error displaying widget: model not found"). A file is rewritten only when its content
+would show "Error displaying widget: model not found"). A cell tagged ``live-measurement`` (e.g. a
+speed-up measured on the student's computer) is run but stored without output, so no timing is
+stored; nbval ignores its output. A file is rewritten only when its content
 changed. On an error the run stops for that notebook, the file is left as it was, and the message
 names the notebook, the cell number and the exception.
 """
@@ -35,6 +40,7 @@ __all__ = ["NotebookRunError", "Result", "clean", "default_notebooks", "execute"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Cell metadata written by nbclient (record_timing) or JupyterLab extensions; never stored.
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "scrolled", "collapsed")
+LIVE = "live-measurement"  # cell tag: run, but stored without output
 
 
 class NotebookRunError(RuntimeError):
@@ -67,7 +73,7 @@ class _CurrentEnvKernelManager(AsyncKernelManager):
 
 
 def default_notebooks() -> list[Path]:
-    """``notebooks/*.ipynb`` of the current folder, else of the repository holding lecture_lib."""
+    """``notebooks/*.ipynb`` of the current folder, else of the repository holding this script."""
     for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
         if (base / "notebooks").is_dir():
             return sorted((base / "notebooks").glob("*.ipynb"))
@@ -121,11 +127,14 @@ def execute(path: Path, *, timeout: float = 300.0) -> nbformat.NotebookNode:
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove saved widget state, timing metadata and widget views (keeping ``text/plain``)."""
+    """Remove saved widget state, timing metadata, widget views (keeping ``text/plain``) and the
+    outputs of live measurements."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
+        if LIVE in cell.metadata.get("tags", []):
+            cell.outputs = []
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET_VIEW in data and "text/plain" in data:
@@ -168,7 +177,7 @@ def run(paths: list[Path], *, timeout: float = 300.0, check: bool = False) -> li
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m lecture_lib.notebook_runner", description=__doc__.split("\n\n")[0]
+        prog="python tools/run_notebooks.py", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per cell (300)")
