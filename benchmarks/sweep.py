@@ -51,7 +51,7 @@ def main() -> None:
         result = sweep(opts, lrs, name, steps=args.steps)
         t = median_time(lambda name=name: sweep(opts, lrs, name, steps=args.steps), args.repeats)
         per_update = t / (len(opts) * args.steps)
-        diverged = int((result.diverged_at >= 0).sum())
+        diverged = int(result.diverged.sum())
         sample = min(4, len(lrs))
         start = time.perf_counter()
         for cls in opts:

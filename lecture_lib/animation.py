@@ -18,7 +18,9 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from lecture_lib import plots
+from lecture_lib.artists import PathArtist, SurfaceContour, short_label
+from lecture_lib.plots import as_list, resolve_surface
+from lecture_lib.surfaces import Surface
 
 __all__ = ["race_animation", "race_html", "save_gif"]
 
@@ -31,7 +33,7 @@ def _frame_indices(n_points: int, max_frames: int | None) -> np.ndarray:
 
 def race_animation(
     trajectories: Any,
-    surface: Any = None,
+    surface: Surface | str | None = None,
     *,
     interval: int = 80,
     max_frames: int | None = 60,
@@ -42,53 +44,41 @@ def race_animation(
     """A FuncAnimation of the trajectories moving together on the surface's contour plot.
 
     Frame ``i`` shows every path up to step ``k_i`` (``max_frames`` evenly spaced steps; a path
-    that ended earlier, e.g. diverged, stays at its last point and gets its annotation).
+    that ended earlier, e.g. diverged, stays at its last point and gets its note). Each path is a
+    :class:`~lecture_lib.artists.PathArtist`, as in ``plot_trajectories`` and the explorers; the
+    legend shows each optimizer with its learning rate (``SGD (lr 0.95)``, :func:`short_label`).
     """
-    trajs = plots._as_list(trajectories)
+    trajs = as_list(trajectories)
     if not trajs:
         raise ValueError("trajectories must hold at least one trajectory")
-    surface = plots._resolve_surface(surface, trajs)
+    surface = resolve_surface(surface, trajs)
     if surface.dim != 2:
         raise ValueError(f"race_animation needs a 2-D surface, got dim={surface.dim}")
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.9)
-    plots.draw_surface(surface, ax=ax, resolution=120)
+    SurfaceContour(ax, resolution=120).update(surface)
     ax.set_title(title or surface.title, fontsize=9)
-    lines, heads = [], []
-    for i, traj in enumerate(trajs):
-        color = f"C{i % 10}"
-        (line,) = ax.plot([], [], "-", color=color, lw=1.4, label=traj.optimizer)
-        (head,) = ax.plot([], [], "o", color=color, mec="black", ms=6, zorder=5)
-        lines.append(line)
-        heads.append(head)
+    look = {"style": "-", "lw": 1.4, "end": "o", "fontsize": 7}
+    paths = [
+        PathArtist(ax, f"C{i % 10}", label=short_label(t), prefix=f"{t.optimizer}: ", row=i, **look)
+        for i, t in enumerate(trajs)
+    ]
+    ax.legend(handles=[p.line for p in paths], loc="upper right", fontsize=7)
+    for path in paths:  # one shared start marker instead (fewer colours: a smaller GIF)
+        path.start.set_visible(False)
     start = np.asarray(trajs[0].points, dtype=float)[0]
     ax.plot(*start, "o", color="black", mfc="white", ms=7, zorder=4)
-    ax.legend(loc="upper right", fontsize=7)
     step_text = ax.text(0.02, 0.95, "", transform=ax.transAxes, fontsize=8, va="top")
     n_points = max(len(t.points) for t in trajs)
     frames = _frame_indices(n_points, max_frames)
-    notes = [
-        ax.annotate("", xy=(0, 0), xytext=(8, 8), visible=False, **plots._ANNOTATION_STYLE)
-        for _ in trajs
-    ]
 
-    def draw(k: int):
-        for traj, line, head, note in zip(trajs, lines, heads, notes, strict=True):
-            pts = np.asarray(traj.points, dtype=float)
-            j = min(k, len(pts) - 1)
-            line.set_data(pts[: j + 1, 0], pts[: j + 1, 1])
-            head.set_data(pts[j : j + 1, 0], pts[j : j + 1, 1])
-            text = plots.divergence_text(traj) if j == len(pts) - 1 else None
-            if text is not None:
-                note.set_text(f"{traj.optimizer}: {text}")
-                plots.place_annotation(note, ax, plots._clip_to(pts[j], ax))
-                note.set_color("tab:red")
-                note.set_fontsize(7)
-            note.set_visible(text is not None)
+    def draw(k: int) -> list:
+        for path, traj in zip(paths, trajs, strict=True):
+            path.update(traj, upto=k)
         step_text.set_text(f"step {k}")
-        return [*lines, *heads, *notes, step_text]
+        return [a for p in paths for a in p.artists] + [step_text]
 
     return FuncAnimation(fig, draw, frames=[int(k) for k in frames], interval=interval, blit=False)
 

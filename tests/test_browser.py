@@ -1,10 +1,12 @@
 """The widgets in a real browser: JupyterLab in headless Chromium runs every notebook.
 
 One private JupyterLab server per session (127.0.0.1, random port and token, throw-away settings,
-a cleared copy of notebooks/). For each notebook: run all cells, then assert every cell ran, no
-errors, every widget rendered, each explorer's plot and summary follow its slider, and the page
-loaded nothing from outside 127.0.0.1. Chromium missing -> skip, or fail when
-LECTURE_REQUIRE_BROWSER=1 (CI). LECTURE_SCREENSHOTS=1 also saves the README's screenshots to img/.
+a cleared copy of notebooks/). For each notebook with widgets: run all cells, then assert every
+cell ran, no errors, every widget rendered, each explorer's plot and summary follow its slider, and
+the page loaded nothing from outside 127.0.0.1. (A notebook without widgets, e.g. 09-11, has
+nothing a browser adds to nbval's run and the stored-notebook checks, so it is not run twice.)
+Chromium missing -> skip, or fail when LECTURE_REQUIRE_BROWSER=1 (CI). LECTURE_SCREENSHOTS=1 also
+saves the README's screenshots to img/.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nbformat
 import pytest
 from browser import fixture
 from browser.jupyterlab import (
@@ -27,7 +30,7 @@ from browser.jupyterlab import (
     notebook_path,
     start_server,
 )
-from conftest import NOTEBOOKS, ROOT, skip_or_fail
+from conftest import INTERACTIVE_SOURCE, NOTEBOOKS, ROOT, skip_or_fail
 
 pytestmark = pytest.mark.browser
 
@@ -196,7 +199,17 @@ def test_harness_explorer_renders_and_follows_its_slider(open_notebook):
     assert_offline(nbpage)
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def has_widgets(path: Path) -> bool:
+    """True when a code cell builds an explorer or another widget (the browser's part of the
+    checks); a notebook without widgets is run by nbval and checked statically instead."""
+    nb = nbformat.read(path, as_version=4)
+    return any(c.cell_type == "code" and INTERACTIVE_SOURCE.search(c.source) for c in nb.cells)
+
+
+WIDGET_NOTEBOOKS = [p for p in NOTEBOOKS if has_widgets(p)]
+
+
+@pytest.mark.parametrize("notebook", WIDGET_NOTEBOOKS, ids=[p.name for p in WIDGET_NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(open_notebook, notebook):
     nbpage = open_notebook(notebook_path(notebook))
     explorers = run_and_check(nbpage)

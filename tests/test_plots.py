@@ -11,7 +11,7 @@ from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from lecture_lib import plots
+from lecture_lib import artists, plots, theory
 from lecture_lib.animation import race_animation, save_gif
 from lecture_lib.optimizers import COCOB, SGD, Adagrad, Adam, Momentum
 from lecture_lib.runners import minibatch_run, run, run_many, sweep
@@ -132,9 +132,13 @@ def test_lr_sensitivity_from_sweep():
     sgd_y = np.asarray(curves[0].get_ydata(), dtype=float)
     assert np.isnan(sgd_y[-1])  # SGD with lr = 3 diverges on the bowl: no final loss drawn
     assert np.isfinite(sgd_y[0])
-    (crosses,) = [ln for ln in ax.lines if ln.get_label() == "diverged"]
-    assert np.all(np.asarray(crosses.get_xdata()) >= 1.0)
-    assert "COCOB (no lr)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    crosses = [ln for ln in ax.lines if ln.get_label().startswith("_diverged")]
+    assert [ln.get_label() for ln in crosses] == ["_diverged SGD"]  # Adam never diverged here
+    (sgd_crosses,) = crosses
+    assert sgd_crosses.get_color() == curves[0].get_color()  # tied to its optimizer
+    np.testing.assert_allclose(sgd_crosses.get_xdata(), result.lrs[result.diverged[0, 0]])
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["SGD", "Adam", "COCOB (no lr)", "diverged (top rows)"]
     with pytest.raises(ValueError, match="surface must be one of"):
         plots.plot_lr_sensitivity(result, surface="rosenbrock")
 
@@ -181,6 +185,9 @@ def test_training_history_panels():
     labels = [ln.get_label() for ln in ax_acc.lines]
     assert labels == ["SGD(lr=0.1) train", "SGD(lr=0.1) test"]
     np.testing.assert_allclose(ax_acc.lines[1].get_ydata(), hist.test_acc)
+    lo, hi = ax_acc.get_ylim()  # zoomed to the trained epochs (0.75 .. 0.9), not 0 .. 1
+    assert 0.7 <= lo < 0.75 and 0.9 < hi <= 0.95
+    assert [t.get_text() for t in ax_acc.texts] == [f"epoch 0 (before training) is below {lo:.2f}"]
 
 
 def test_plots_use_english_and_mathtext_only(bowl_runs):
@@ -201,6 +208,8 @@ def test_race_animation_and_deterministic_gif(tmp_path, bowl_runs):
 
     with Image.open(first) as gif:
         assert gif.n_frames == 6
+    legend = [t.get_text() for t in anim._fig.axes[0].get_legend().get_texts()]  # _fig: see below
+    assert legend == ["SGD (lr 0.95)", "Momentum (lr 0.1)", "Adam (lr 0.3)"]
     with pytest.raises(ValueError, match="fps must be"):
         save_gif(bowl_runs, tmp_path / "c.gif", fps=0)
 
@@ -230,3 +239,90 @@ def test_lr_sensitivity_on_a_surface_without_known_minimum():
     result = sweep([SGD], np.geomspace(1e-3, 0.1, 4), ["saddle"], steps=20)  # x^2 - y^2
     fig = plots.plot_lr_sensitivity(result, "saddle")
     assert isinstance(fig, Figure)
+
+
+def test_loss_gap_with_the_predicted_rate():
+    bowl = theory.analyze("bowl")
+    trajs = [run(SGD(lr=0.5), get_surface("bowl"), steps=30), run(Adam(lr=0.3), "bowl", steps=30)]
+    rate = float(theory.sgd_rate_at(bowl, 0.5))
+    ax = plots.plot_loss_gap(trajs, [rate, None]).axes[0]
+    assert ax.get_yscale() == "log"
+    measured, predicted, adam = data_lines(ax)
+    np.testing.assert_allclose(measured.get_ydata(), trajs[0].losses)  # minimum value 0
+    assert predicted.get_label() == f"theory: rate {rate:.3g} per step"
+    slope = np.diff(np.log10(np.asarray(predicted.get_ydata(), dtype=float)))
+    np.testing.assert_allclose(slope, 2 * np.log10(rate), rtol=1e-9)
+    assert predicted.get_ydata()[0] == pytest.approx(trajs[0].losses[0])
+    # measured SGD on a quadratic stays below the theory's bound
+    assert np.all(trajs[0].losses <= np.asarray(predicted.get_ydata()) * (1 + 1e-9))
+    assert adam.get_label() == trajs[1].label
+    with pytest.raises(ValueError, match="one entry per trajectory"):
+        plots.plot_loss_gap(trajs, [rate])
+
+
+def test_race_frames_reuse_the_same_path_artists(tmp_path, bowl_runs):
+    anim = race_animation(bowl_runs, max_frames=4, figsize=(3, 2.4), dpi=40)
+    ax = anim._fig.axes[0]  # matplotlib keeps the animation's figure as _fig (no accessor)
+    lines = list(ax.lines)
+    save_gif(anim, tmp_path / "race.gif", fps=5)  # draws every frame
+    assert list(ax.lines) == lines  # no artist added per frame: the same ones, moved
+    head = next(ln for ln in lines if ln.get_label() == "_end")
+    np.testing.assert_array_equal(head.get_xydata(), bowl_runs[0].points[-1:])
+
+
+def test_short_label_keeps_the_learning_rate(bowl_runs):
+    assert [artists.short_label(t) for t in bowl_runs] == [
+        "SGD (lr 0.95)",
+        "Momentum (lr 0.1)",
+        "Adam (lr 0.3)",
+    ]
+    cocob = run(COCOB(), "bowl", steps=3)
+    assert artists.short_label(cocob) == "COCOB (no lr)"
+    named = run(SGD(lr=0.1), "bowl", steps=3, label="my run")
+    assert artists.short_label(named) == "my run"
+
+
+def test_axis_limits_change_rarely():
+    assert artists.log_limits(np.array([6.4, 2e-3])) == (1e-3, 10.0)
+    assert artists.log_limits(np.array([6.4, 2e-5])) == (1e-7, 10.0)  # 4 decades at a time
+    assert artists.log_limits(np.array([0.0, -1.0, np.nan])) == (1e-3, 1.0)  # nothing positive
+    assert artists.log_limits(np.array([1.0, 1e-320])) == (1e-300, 1.0)
+    assert [artists.nice_ceiling(n) for n in (0.5, 1, 1.2, 3, 7, 10, 11)] == [
+        1,
+        1,
+        2,
+        5,
+        10,
+        10,
+        20,
+    ]
+
+
+def test_step_line_leaves_non_positive_values_out_on_log_axes():
+    _, ax = plots.new_figure()
+    line = artists.StepLine(ax)
+    drawn = line.update([4.0, 0.0, -1.0, np.inf, 1.0], diverged=True, log=True)
+    np.testing.assert_array_equal(np.isnan(drawn), [False, True, True, True, False])
+    assert line.cross.get_xdata().tolist() == [4]
+    line.update([1.0, 2.0])
+    assert len(line.cross.get_xdata()) == 0
+
+
+def test_static_plots_frame_all_their_data(bowl_runs):
+    sinc = [run(SGD(lr=lr), "sinc", start=[2.0], steps=20) for lr in (0.05, 1.0)]
+    minibatch = [minibatch_run(batch_size=b, steps=30, lr=0.1, seed=0) for b in (1, 64)]
+    figures = [
+        plots.plot_losses(bowl_runs),
+        plots.plot_minibatch(minibatch, log=False),
+        plots.plot_iterates(sinc),
+        plots.plot_curve_1d("sinc", sinc),
+        plots.plot_loss_gap(bowl_runs),
+    ]
+    for fig in figures:
+        ax = fig.axes[0]
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        for line in data_lines(ax):
+            x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+            ok = np.isfinite(y)
+            assert np.all((x0 <= x[ok]) & (x[ok] <= x1)), (fig, line.get_label())
+            assert np.all((y0 <= y[ok]) & (y[ok] <= y1)), (fig, line.get_label())

@@ -493,3 +493,10 @@ def test_frozen_batch_losses_are_the_sampling_spread_alone():
     assert frozen_batch_losses(8, steps=1, seed=3)[0] == pytest.approx(run_.batch_losses[0])
     with pytest.raises(ValueError, match="batch_size must be an int in"):
         frozen_batch_losses(2000)
+
+
+def test_run_without_state_records_the_same_path():
+    a = run(Adam(lr=0.1), "rosenbrock", steps=50)
+    b = run(Adam(lr=0.1), "rosenbrock", steps=50, record_state=False)
+    np.testing.assert_array_equal(a.points, b.points)
+    assert b.state == {} and set(a.state) == {"step_size", "m_hat", "v_hat"}

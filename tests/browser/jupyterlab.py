@@ -94,7 +94,8 @@ def _free_port() -> int:
 
 
 NOTEBOOK_FOLDER = "notebooks"
-ASSET_FOLDERS = ("img",)  # referenced from the notebooks' markdown as ../img/...
+# referenced from the notebooks as ../img/... (markdown) and ../benchmarks/results/... (09)
+ASSET_FOLDERS = ("img", "benchmarks/results")
 
 
 def prepare_root(
