@@ -7,6 +7,11 @@ Both keep the book's interface ("Deep Learning from Scratch", chapters 5 and 6):
   and ``last_layer``: a :class:`~lecture_lib.layers.SoftmaxWithLoss`
 - ``predict(x)`` scores (N, C); ``loss(x, t)``; ``accuracy(x, t)``
 - ``gradient(x, t)`` by backpropagation; ``numerical_gradient(x, t)`` by central differences
+- ``weight_decay`` = lambda >= 0: L2 weight decay the book's way (chapter 6), a penalty on the
+  weights (not the biases) in the loss and its gradient in ``dW``::
+
+      loss = cross_entropy + lambda / 2 * sum(W**2 for every W)
+      dW   = dW_backprop + lambda * W
 
 ``params`` and the dicts returned by ``gradient`` have the same keys, so any optimizer of
 :mod:`lecture_lib.optimizers` updates the network directly: ``opt.update(net.params, grads)``.
@@ -21,7 +26,7 @@ from numbers import Real
 
 import numpy as np
 
-from lecture_lib._checks import check_int
+from lecture_lib._checks import check_int, check_number
 from lecture_lib.gradcheck import DEFAULT_H
 from lecture_lib.gradcheck import numerical_gradient as _numerical_gradient
 from lecture_lib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
@@ -83,12 +88,19 @@ class Network:
         layers: OrderedDict name -> layer, in forward order.
         last_layer: SoftmaxWithLoss.
         dtype: float64 (default) or float32; inputs are converted to it in ``predict``.
+        weight_decay: L2 coefficient lambda >= 0 (0: no penalty).
     """
 
     params: ParamDict
     layers: OrderedDict
     last_layer: SoftmaxWithLoss
     dtype: np.dtype
+    weight_decay: float = 0.0
+
+    def _set_weight_decay(self, weight_decay):
+        self.weight_decay = check_number(
+            "weight_decay", weight_decay, 0.0, np.inf, low_open=False, high_open=True
+        )
 
     def _build(self, sizes, activation, stds, rng):
         self.params = ParamDict()
@@ -111,8 +123,16 @@ class Network:
         return x
 
     def loss(self, x, t):
-        """Mean cross-entropy loss on (x, t); t class indices (N,) or one-hot (N, C)."""
-        return self.last_layer.forward(self.predict(x), t)
+        """Mean cross-entropy loss on (x, t) plus the L2 penalty (lambda/2) sum W^2 if
+        ``weight_decay`` > 0; t class indices (N,) or one-hot (N, C)."""
+        return self.last_layer.forward(self.predict(x), t) + self.penalty()
+
+    def penalty(self) -> float:
+        """The L2 term of the loss, (lambda / 2) * sum of W^2 over all weights (biases excluded)."""
+        if self.weight_decay == 0:
+            return 0.0
+        weights = (self.params[f"W{i}"] for i in range(1, self.n_affine + 1))
+        return float(0.5 * self.weight_decay * sum(np.sum(W**2) for W in weights))
 
     def accuracy(self, x, t):
         """Fraction of samples whose highest score is the true class.
@@ -138,7 +158,10 @@ class Network:
         grads = {}
         for i in range(1, self.n_affine + 1):
             affine = self.layers[f"Affine{i}"]
-            grads[f"W{i}"] = affine.dW
+            dW = affine.dW
+            if self.weight_decay:
+                dW = dW + self.weight_decay * affine.W  # the gradient of the L2 penalty
+            grads[f"W{i}"] = dW
             grads[f"b{i}"] = affine.db
         return loss, grads
 
@@ -159,7 +182,8 @@ class Network:
         return len(self.params) // 2
 
     def __repr__(self):
-        return f"{type(self).__name__}({self._describe()})"
+        decay = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+        return f"{type(self).__name__}({self._describe()}{decay})"
 
 
 class TwoLayerNet(Network):
@@ -172,6 +196,7 @@ class TwoLayerNet(Network):
         weight_init_std: standard deviation of the Gaussian initial weights (> 0); biases are 0.
         seed: int, numpy Generator or None -- for the initial weights (reproducible by default).
         dtype: float64 (default; needed for the gradient check) or float32.
+        weight_decay: L2 coefficient lambda >= 0 (default 0, none); see the module docstring.
 
     params: ``W1`` (D, H), ``b1`` (H,), ``W2`` (H, C), ``b2`` (C,).
     """
@@ -185,6 +210,7 @@ class TwoLayerNet(Network):
         *,
         seed=0,
         dtype=np.float64,
+        weight_decay=0.0,
     ):
         sizes = [
             check_int("input_size", input_size, 1),
@@ -198,6 +224,7 @@ class TwoLayerNet(Network):
         self.sizes = sizes
         self.weight_init_std = float(weight_init_std)
         self.dtype = _check_dtype(dtype)
+        self._set_weight_decay(weight_decay)
         self._build(sizes, "relu", [self.weight_init_std] * 2, _rng(seed))
 
     def _describe(self):
@@ -219,6 +246,7 @@ class MultiLayerNet(Network):
             input width.
         seed: int, numpy Generator or None -- for the initial weights.
         dtype: float64 (default) or float32.
+        weight_decay: L2 coefficient lambda >= 0 (default 0, none); see the module docstring.
     """
 
     def __init__(
@@ -231,6 +259,7 @@ class MultiLayerNet(Network):
         *,
         seed=0,
         dtype=np.float64,
+        weight_decay=0.0,
     ):
         if isinstance(hidden_sizes, (int, np.integer)) or not hasattr(hidden_sizes, "__iter__"):
             raise TypeError(
@@ -259,6 +288,7 @@ class MultiLayerNet(Network):
         self.activation = activation
         self.weight_init = weight_init
         self.dtype = _check_dtype(dtype)
+        self._set_weight_decay(weight_decay)
         self._build(sizes, activation, stds, _rng(seed))
 
     def _describe(self):

@@ -3,6 +3,7 @@ r"""Learning-rate schedules: ``schedule(t)`` is the learning rate of update t (t
 Every optimizer with an ``lr`` accepts a schedule in its place::
 
     Adam(lr=InverseTimeDecay(0.1, k=0.01))
+    Momentum(lr=Warmup(CosineDecay(0.1, steps=1200), steps=30))   # warm up, then cosine decay
 
 ``lr`` of a schedule may be a float or an array (one value per run of a batched update); the value
 returned has the same kind.
@@ -10,11 +11,22 @@ returned has the same kind.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from lecture_lib._checks import check_int, check_number
 
-__all__ = ["Constant", "ExponentialDecay", "InverseTimeDecay", "Schedule", "StepDecay"]
+__all__ = [
+    "Constant",
+    "CosineDecay",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "Schedule",
+    "StepDecay",
+    "Warmup",
+]
 
 
 def _show(value) -> str:
@@ -107,3 +119,62 @@ class InverseTimeDecay(Schedule):
 
     def at(self, t: int):
         return self.lr / (1.0 + self.k * t)
+
+
+class CosineDecay(Schedule):
+    r"""Cosine decay (Loshchilov & Hutter, 2017, SGDR without restarts).
+
+    .. math::
+        \eta_t = \eta_{\min} + \tfrac12 (\eta - \eta_{\min})
+        \left(1 + \cos\frac{\pi \min(t - 1, T)}{T}\right)
+
+    Update 1 uses ``lr``; the rate follows half a cosine down to ``min_lr``, which update T + 1
+    reaches and every later update keeps. For a run of T updates, the last one uses a rate just
+    above ``min_lr`` (about ``lr * (pi / 2T)**2`` when ``min_lr = 0``).
+
+    Args:
+        lr: initial learning rate eta > 0.
+        steps: decay length T (number of updates), an integer >= 1.
+        min_lr: final learning rate, 0 <= min_lr <= lr (every element of an array ``lr``).
+    """
+
+    params = ("lr", "steps", "min_lr")
+
+    def __init__(self, lr, steps: int, min_lr: float = 0.0):
+        super().__init__(lr)
+        self.steps = check_int("steps", steps, 1)
+        top = float(np.min(self.lr))
+        self.min_lr = check_number("min_lr", min_lr, 0.0, top, low_open=False, high_open=False)
+
+    def at(self, t: int):
+        progress = min(t - 1, self.steps) / self.steps
+        return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + math.cos(math.pi * progress))
+
+
+class Warmup(Schedule):
+    r"""Linear warm-up in front of another schedule: :math:`\eta_t = \min(1,\ t/n)\ \eta^{base}_t`.
+
+    The first ``steps`` = n updates scale the base schedule by t/n (update 1 uses 1/n of it,
+    update n all of it); from update n on it is the base schedule itself. The base keeps its own
+    clock: ``Warmup(CosineDecay(lr, steps=T), steps=n)`` still reaches ``min_lr`` at T + 1.
+
+    Args:
+        schedule: the base, a :class:`Schedule` or a learning rate (float or array: constant).
+        steps: warm-up length n (number of updates), an integer >= 1.
+    """
+
+    params = ("schedule", "steps")
+
+    def __init__(self, schedule, steps: int):
+        if not isinstance(schedule, Schedule):
+            if isinstance(schedule, bool) or not isinstance(schedule, (numbers.Real, np.ndarray)):
+                raise TypeError(
+                    f"schedule must be a Schedule or a learning rate > 0, got {schedule!r}"
+                )
+            schedule = Constant(schedule)
+        self.schedule = schedule
+        self.lr = schedule.lr  # the peak rate, for code that reads ``opt.lr.lr``
+        self.steps = check_int("steps", steps, 1)
+
+    def at(self, t: int):
+        return min(1.0, t / self.steps) * self.schedule.at(t)

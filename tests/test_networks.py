@@ -199,3 +199,81 @@ def test_float32_network_keeps_float32_with_one_hot_labels():
     x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
     grads = net.gradient(x, np.eye(3)[[0, 1, 2, 1]])  # float64 one-hot labels
     assert all(g.dtype == np.float32 for g in grads.values())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lam: TwoLayerNet(12, 7, 4, weight_init_std=0.5, seed=2, weight_decay=lam),
+        lambda lam: MultiLayerNet(12, [6, 5], 4, weight_init=0.5, seed=4, weight_decay=lam),
+    ],
+)
+def test_weight_decay_adds_the_books_l2_term_to_loss_and_gradient(make):
+    x, t = _batch(seed=3)
+    lam = 0.3
+    plain, decayed = make(0.0), make(lam)
+    weights = [k for k in plain.params if k.startswith("W")]
+    expected = 0.5 * lam * sum(np.sum(plain.params[k] ** 2) for k in weights)
+    assert decayed.penalty() == pytest.approx(expected, rel=1e-14) and expected > 0.1
+    assert decayed.loss(x, t) == pytest.approx(plain.loss(x, t) + expected, rel=1e-14)
+    g0, g1 = plain.gradient(x, t), decayed.gradient(x, t)
+    for key in plain.params:
+        extra = lam * plain.params[key] if key.startswith("W") else 0.0  # biases are not decayed
+        np.testing.assert_allclose(g1[key], g0[key] + extra, rtol=1e-13, atol=1e-15)
+    assert max(gradient_check(decayed, x, t).values()) <= TOL
+
+
+def test_weight_decay_zero_is_bit_for_bit_no_decay():
+    x, t = _batch()
+    a = MultiLayerNet(12, [8, 8], 4, seed=1)
+    b = MultiLayerNet(12, [8, 8], 4, seed=1, weight_decay=0.0)
+    assert a.loss(x, t) == b.loss(x, t) and a.penalty() == b.penalty() == 0.0
+    ga, gb = a.gradient(x, t), b.gradient(x, t)
+    assert all(np.array_equal(ga[k], gb[k]) for k in ga)
+
+
+def test_weight_decay_does_not_touch_the_layers_gradient_and_keeps_float32():
+    x, t = _batch()
+    net = MultiLayerNet(12, [8], 4, seed=0, dtype=np.float32, weight_decay=0.1)
+    grads = net.gradient(x, t)
+    affine = net.layers["Affine1"]
+    assert grads["W1"] is not affine.dW
+    np.testing.assert_allclose(grads["W1"] - affine.dW, 0.1 * affine.W, rtol=1e-5, atol=1e-7)
+    assert all(g.dtype == np.float32 for g in grads.values())
+
+
+def test_weight_decay_shrinks_the_weights_under_sgd():
+    x, t = _batch()
+    norms = []
+    for lam in (0.0, 1.0):
+        net = TwoLayerNet(12, 7, 4, weight_init_std=1.0, seed=0, weight_decay=lam)
+        for _ in range(50):
+            grads = net.gradient(x, t)
+            for key in net.params:
+                net.params[key] -= 0.1 * grads[key]
+        norms.append(np.sum(net.params["W1"] ** 2))
+    assert norms[1] < 0.5 * norms[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (-0.1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        ("0.1", TypeError),
+        (True, TypeError),
+    ],
+)
+def test_bad_weight_decay_names_the_parameter(value, error):
+    with pytest.raises(error, match=r"^weight_decay must be a finite number in \[0, inf\)"):
+        MultiLayerNet(4, [3], 2, weight_decay=value)
+    with pytest.raises(error, match=r"^weight_decay must be"):
+        TwoLayerNet(4, 3, 2, weight_decay=value)
+
+
+def test_repr_shows_weight_decay_only_when_set():
+    assert repr(TwoLayerNet(784, 50, 10, weight_decay=0.01)) == (
+        "TwoLayerNet(784, 50, 10, weight_init_std=0.01, weight_decay=0.01)"
+    )
+    assert "weight_decay" not in repr(MultiLayerNet(784, [100], 10, weight_decay=0.0))
