@@ -6,7 +6,8 @@
                                 extra arguments go to pytest, e.g. -m "not browser" or -n 0
     python tasks.py notebooks   re-execute every notebook from a fresh kernel and store outputs
     python tasks.py figures     regenerate every image in img/
-    python tasks.py bench       print the benchmark tables
+    python tasks.py bench       print the quick benchmark tables; `bench NAME [ARGS]` runs
+                                benchmarks/NAME.py (e.g. which_optimizer, classroom_load)
     python tasks.py lint        ruff check + ruff format --check (developer task, also in CI)
     python tasks.py lock        re-resolve the lock constraints.txt after editing pyproject.toml;
                                 `python tasks.py lock --upgrade` moves every pin to the newest
@@ -164,11 +165,23 @@ def figures() -> int:
     return _run(str(ROOT / "tools" / "make_figures.py"), *sys.argv[2:])
 
 
+#: `make bench` runs these (a minute or two); the others take minutes to most of an hour or need a
+#: browser or a second checkout, and run by name: python tasks.py bench classroom_load --help
+QUICK_BENCHMARKS = ("sweep", "widget_latency", "train_step")
+
+
 def bench() -> int:
+    """The quick benchmarks, or ``bench NAME [ARGS...]``: benchmarks/NAME.py with its arguments."""
+    if len(sys.argv) > 2:
+        script = ROOT / "benchmarks" / f"{sys.argv[2].removesuffix('.py')}.py"
+        if not script.is_file():
+            names = sorted(p.stem for p in (ROOT / "benchmarks").glob("*.py"))
+            sys.exit(f"no benchmark {sys.argv[2]!r}; choose one of {', '.join(names)}")
+        return _run(str(script), *sys.argv[3:])
     status = 0
-    for script in sorted((ROOT / "benchmarks").glob("*.py")):
-        print(f"\n== {script.name} ==", flush=True)
-        status |= _run(str(script))
+    for name in QUICK_BENCHMARKS:
+        print(f"\n== {name}.py ==", flush=True)
+        status |= _run(str(ROOT / "benchmarks" / f"{name}.py"))
     return status
 
 

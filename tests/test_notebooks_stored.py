@@ -190,3 +190,30 @@ def test_markdown_images_are_local_files_that_exist(notebook):
             assert "://" not in src, f"{path.name}, cell {n}: image from the internet: {src}"
             target = (path.parent / src.split("#")[0].split("?")[0]).resolve()
             assert target.is_file(), f"{path.name}, cell {n}: image {src} does not exist"
+
+
+# The glossary's rules that a machine can check (../shared/GLOSSARY.md, issue 14): a method is
+# "Optimizer" (capitalised) or its name, never 옵티마이저 or a lower-case "optimizer" in a Korean
+# sentence; no colloquialisms the notes' review removed.
+INLINE_CODE_OR_MATH = re.compile(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", re.S)
+VOCABULARY = {
+    "옵티마이저 (write Optimizer)": re.compile(r"옵티마이저"),
+    "lower-case optimizer in a Korean sentence (write Optimizer)": re.compile(
+        r"optimizer(?=\s?[가-힣])|(?<=[가-힣])\s?optimizer"
+    ),
+    "a colloquialism (찍기 수준 -> 무작위 추측 수준)": re.compile(r"찍기 수준"),
+}
+
+
+def test_markdown_follows_the_glossary(notebook):
+    path, nb = notebook
+    problems = []
+    for n, cell in enumerate(nb.cells, 1):
+        if cell.cell_type != "markdown":
+            continue
+        text = INLINE_CODE_OR_MATH.sub(" ", cell.source)
+        for what, pattern in VOCABULARY.items():
+            for match in pattern.finditer(text):
+                around = text[max(0, match.start() - 20) : match.end() + 20].replace("\n", " ")
+                problems.append(f"cell {n}: {what}: ...{around}...")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
