@@ -22,32 +22,13 @@ import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-from traitlets import default
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
 
-
-class _ThisPythonSpecs(KernelSpecManager):
-    """Every kernel name resolves to ipykernel in this interpreter (a user-level ``python3``
-    spec cannot send the run to another environment)."""
-
-    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return KernelSpec(
-            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            display_name="Python 3 (ipykernel)",
-            language="python",
-            resource_dir="",
-        )
-
-
-class _ThisPythonKernelManager(AsyncKernelManager):
-    @default("kernel_spec_manager")
-    def _specs(self) -> KernelSpecManager:
-        return _ThisPythonSpecs()
+from run_notebooks import CurrentEnvKernelManager  # noqa: E402  (tools/ is not a package)
 
 
 def _status_mb(pid: int, field: str) -> float:
@@ -73,7 +54,7 @@ def measure(path: Path, timeout: float) -> tuple[float, float, float, str]:
     client = NotebookClient(
         nb,
         kernel_name="python3",
-        kernel_manager_class=_ThisPythonKernelManager,
+        kernel_manager_class=CurrentEnvKernelManager,
         timeout=int(timeout),
         startup_timeout=120,
         allow_errors=False,

@@ -66,7 +66,7 @@ class _CurrentEnvKernelSpecs(KernelSpecManager):
         )
 
 
-class _CurrentEnvKernelManager(AsyncKernelManager):
+class CurrentEnvKernelManager(AsyncKernelManager):
     @default("kernel_spec_manager")
     def _current_env_specs(self) -> KernelSpecManager:
         return _CurrentEnvKernelSpecs()
@@ -101,7 +101,7 @@ def execute(path: Path, *, timeout: float = 300.0) -> nbformat.NotebookNode:
     client = NotebookClient(
         nb,
         kernel_name="python3",
-        kernel_manager_class=_CurrentEnvKernelManager,  # nbclient owns it and shuts it down
+        kernel_manager_class=CurrentEnvKernelManager,  # nbclient owns it and shuts it down
         timeout=int(timeout),
         startup_timeout=120,
         allow_errors=False,
