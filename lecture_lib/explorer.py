@@ -64,12 +64,33 @@ def _widen(value: float, lo: float, hi: float) -> tuple[float, float]:
     return min(lo, value), max(hi, value)
 
 
+def _grid_through(value: float, lo: float, hi: float, step: float) -> tuple[float, float]:
+    """[lo, hi] (widened to hold ``value``) shrunk to the grid of ``step`` through ``value``.
+
+    The front-end snaps a slider's value to min + k * step, so an off-grid value such as Polyak's
+    alpha = 0.403 on a 0.01 grid from 0 would silently become 0.40 in the browser."""
+    lo, hi = _widen(value, lo, hi)
+    grid_lo = value - step * np.floor((value - lo) / step + 1e-9)
+    grid_hi = value + step * np.floor((hi - value) / step + 1e-9)
+    # an end already on the grid stays exact (0.9 - 90 * 0.01 is -1e-16, not 0)
+    close = 1e-6 * step
+    return (
+        float(lo if abs(grid_lo - lo) < close else grid_lo),
+        float(hi if abs(grid_hi - hi) < close else grid_hi),
+    )
+
+
 def float_slider(
     label: str, value: float, lo: float, hi: float, step: float, *, fmt: str | None = None
 ) -> W.FloatSlider:
-    """A FloatSlider on [lo, hi] (widened to hold ``value``)."""
-    lo, hi = _widen(float(value), lo, hi)
-    fmt = fmt or (".4f" if step < 0.001 else (".2f" if step < 1 else ".0f"))
+    """A FloatSlider on [lo, hi] (widened to hold ``value``) whose grid of ``step`` passes
+    through ``value``; the readout shows one more digit when ``value`` is off the grid from 0."""
+    value = float(value)
+    lo, hi = _grid_through(value, lo, hi, step)
+    if fmt is None:
+        digits = 4 if step < 0.001 else (2 if step < 1 else 0)
+        off_grid = abs(value / step - round(value / step)) > 1e-6
+        fmt = f".{digits + off_grid}f"
     return W.FloatSlider(
         value=float(value),
         min=lo,
@@ -89,14 +110,12 @@ def log_slider(
     whose grid of ``step`` decades passes through ``value``: the front-end snaps the value to
     that grid, so an off-grid start such as 0.95 would otherwise silently become 1.0."""
     e = float(np.log10(value))
-    e_lo, e_hi = _widen(e, float(np.log10(lo)), float(np.log10(hi)))
-    e_lo = e - step * np.floor((e - e_lo) / step + 1e-9)
-    e_hi = e + step * np.floor((e_hi - e) / step + 1e-9)
+    e_lo, e_hi = _grid_through(e, float(np.log10(lo)), float(np.log10(hi)), step)
     return W.FloatLogSlider(
         value=float(value),
         base=10,
-        min=float(e_lo),
-        max=float(e_hi),
+        min=e_lo,
+        max=e_hi,
         step=step,
         description=label,
         readout_format=".2g",

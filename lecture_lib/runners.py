@@ -16,9 +16,10 @@ rate cannot produce inf: the iterate is thrown far out of the plot and stopped a
 ``"out_of_bounds"``. The lecture's "oscillates, then inf, then NaN" is what happens on a surface
 whose gradient grows with distance, e.g. ``bowl`` with ``lr > 2/curvature`` and ``far=None``.
 
-Stall (``run`` only): when the final gradient norm is below ``stall_tol``, the run stopped at a
-critical point, classified by :mod:`lecture_lib.stall`. The run is not cut short there: plain SGD
-genuinely stays, adaptive methods may move on (and then no stall is reported).
+Stall (``run`` only): when the final gradient norm and the last step are both below
+``stall_tol``, the run stopped at a critical point, classified by :mod:`lecture_lib.stall`. The run
+is not cut short there: plain SGD with a moderate lr stays, adaptive methods may move on (and then
+no stall is reported). A tiny gradient alone is not a stall: lr 1e6 times |g| = 2e-6 still moves.
 """
 
 from __future__ import annotations
@@ -92,9 +93,9 @@ class Trajectory:
         steps: the number of updates requested (n == steps unless it diverged).
         diverged_at: update number (1-based) whose iterate was non-finite or far out, else 0.
         diverged_value: ``"inf"``, ``"nan"`` or ``"out_of_bounds"`` ("" if it did not diverge).
-        stall: ``"minimum"``, ``"saddle"``, ``"flat"`` or ``"maximum"`` when the gradient had
-            vanished (norm < stall_tol) at the end of the run, else None.
-        stall_at: first step from which the gradient norm stayed below stall_tol, else None.
+        stall: ``"minimum"``, ``"saddle"``, ``"flat"`` or ``"maximum"`` when the run had stopped
+            (gradient norm and step length < stall_tol) at the end of the run, else None.
+        stall_at: first step from which both stayed below stall_tol, else None.
         hessian_eigenvalues: eigenvalues at the final point when stalled (ascending), else None.
         local: True when the stall is a minimum whose loss is above the surface's known global
             minimum (a local minimum), False at the global one, None otherwise.
@@ -214,8 +215,8 @@ def run(
         known = traj.minimum_value if len(surface.minima) else None
         stall = diagnose(
             surface,
+            points,
             traj.grad_norms,
-            traj.final_point,
             losses,
             tol=stall_tol,
             flat_ratio=flat_ratio,

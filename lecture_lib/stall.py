@@ -1,8 +1,9 @@
 """Where did a run stop? Classify a point of vanishing gradient by the Hessian's eigenvalues.
 
-When the gradient norm at a run's final iterate is below a tolerance, the run "stalled" there, and
-the point is one of the lecture's three kinds of critical point (plus a maximum). The eigenvalues
-of the numerical Hessian (:func:`lecture_lib.theory.numerical_hessian`) decide which:
+When the gradient norm at a run's final iterate and its last step are below a tolerance, the run
+"stalled" there, and the point is one of the lecture's three kinds of critical point (plus a
+maximum). The eigenvalues of the numerical Hessian (:func:`lecture_lib.theory.numerical_hessian`)
+decide which:
 
 - an eigenvalue counts as zero when ``|lambda| <= sqrt(flat_ratio * |g|)``: near a flat
   (degenerate) critical point curvature shrinks like the square root of the gradient (f' = c x^2
@@ -54,19 +55,26 @@ def classify(surface: Surface, point: np.ndarray, flat_ratio: float) -> tuple[st
 
 def diagnose(
     surface: Surface,
+    points: np.ndarray,
     grad_norms: np.ndarray,
-    final_point: np.ndarray,
     losses: np.ndarray,
     *,
     tol: float,
     flat_ratio: float,
     minimum_value: float | None,
 ) -> Stall | None:
-    """The stall of a finished run, or None when its final gradient norm is not below ``tol``."""
-    if grad_norms[-1] >= tol:
+    """The stall of a finished run (iterates ``points``, shape (n+1, dim)), or None unless both
+    the gradient norm and the last step's length are below ``tol`` at the end.
+
+    The step matters as much as the gradient: SGD with lr 1e6 on 10 sinc(x) far out, where
+    |f'| ~ 2e-6, still moves 2.0 per step; it has not stopped anywhere."""
+    with np.errstate(over="ignore", invalid="ignore"):  # a step of 1e200 is inf: "moving"
+        steps = np.linalg.norm(np.diff(points, axis=0), axis=-1)
+    moving = np.concatenate([[False], steps >= tol]) | (grad_norms >= tol)
+    if moving[-1]:
         return None
-    above = np.flatnonzero(grad_norms >= tol)
-    kind, eig = classify(surface, final_point, flat_ratio)
+    above = np.flatnonzero(moving)
+    kind, eig = classify(surface, points[-1], flat_ratio)
     local = (
         kind == "minimum"
         and minimum_value is not None

@@ -54,6 +54,7 @@ __all__ = [
     "fit",
     "lr_width",
     "make_network",
+    "seed_noise",
     "select_lr",
     "train_run",
     "validation_split",
@@ -329,7 +330,7 @@ def select_lr(lrs, scores, losses=None) -> int:
 
 @dataclass(frozen=True)
 class Width:
-    """The lrs within ``within`` of the best mean score: ``n`` grid points from ``low`` to
+    """The lrs within ``margin`` of the best mean score: ``n`` grid points from ``low`` to
     ``high``, ``decades`` = n x the grid step (each point stands for one grid cell); ``at_edge``
     if the range reaches the end of the grid (then the true width may be larger)."""
 
@@ -338,13 +339,32 @@ class Width:
     high: float
     n: int
     at_edge: bool
+    margin: float = 0.0
+
+
+def seed_noise(scores) -> float:
+    """The standard error of the difference between two lrs' mean scores, from the seeds.
+
+    ``scores``: (n_lr, n_seeds). The variance over seeds (ddof 1) is taken at each lr where no
+    seed diverged, and the median over those lrs stands for all (an unstable lr far from the best
+    does not inflate it); the difference of two means of k seeds then has the standard error
+    sqrt(2 s^2 / k). 0 with a single seed (no spread to measure).
+    """
+    s = np.asarray(scores, dtype=float)
+    s = s[:, None] if s.ndim == 1 else s
+    rows = s[np.isfinite(s).all(axis=1)]
+    if s.shape[1] < 2 or len(rows) == 0:
+        return 0.0
+    return float(np.sqrt(2 * np.median(rows.var(axis=1, ddof=1)) / s.shape[1]))
 
 
 def lr_width(lrs, scores, within: float = 0.01) -> Width:
     """How wide the good lr range is, in decades, on a log-spaced grid ``lrs`` (ascending).
 
     The range is the unbroken run of grid points around the best whose mean score is at least
-    ``best - within`` (e.g. validation accuracy within 1 percentage point of the best).
+    ``best - margin``, where ``margin`` is ``within`` (e.g. validation accuracy within 1
+    percentage point of the best) or twice :func:`seed_noise`, whichever is larger: a gap
+    smaller than the seeds' noise cannot tell a worse lr from a lucky draw of seeds.
     """
     lrs = np.asarray(lrs, dtype=float)
     steps = np.diff(np.log10(lrs))
@@ -354,14 +374,16 @@ def lr_width(lrs, scores, within: float = 0.01) -> Width:
     step = round(float(steps.mean()), 6)  # a grid of rounded lrs is log-spaced to ~1e-7
     mean = _mean_scores(scores)
     best = select_lr(lrs, scores)
-    good = np.nan_to_num(mean, nan=-np.inf) >= mean[best] - within
+    margin = max(within, 2 * seed_noise(scores))
+    good = np.nan_to_num(mean, nan=-np.inf) >= mean[best] - margin
     lo = hi = best
     while lo > 0 and good[lo - 1]:
         lo -= 1
     while hi < len(lrs) - 1 and good[hi + 1]:
         hi += 1
     n = hi - lo + 1
-    return Width(n * step, float(lrs[lo]), float(lrs[hi]), n, lo == 0 or hi == len(lrs) - 1)
+    edge = lo == 0 or hi == len(lrs) - 1
+    return Width(n * step, float(lrs[lo]), float(lrs[hi]), n, edge, float(margin))
 
 
 # ------------------------------------------------------------------------------ storage

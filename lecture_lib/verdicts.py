@@ -15,7 +15,8 @@ The recommendation uses one rule for every method, the lr-free ones included:
 1. quality: each method is compared with the *reference*, the method with the best mean
    validation accuracy (chosen without the test set); "worse" puts it below;
 2. lr sensitivity (its own column): how many decades of lr stay within ``within`` of the best
-   validation accuracy; lr-free methods have no lr to get wrong;
+   validation accuracy, or within twice the seeds' noise where that is larger
+   (:func:`~lecture_lib.study.lr_width`); lr-free methods have no lr to get wrong;
 3. speed (epochs to a validation accuracy) and cost (seconds per epoch, ratio to SGD) are shown
    beside, and do not enter the verdict.
 """
@@ -52,7 +53,8 @@ def seed_accuracies(runs: list[Run], labels) -> np.ndarray:
 
 
 def majority_correct(runs: list[Run], labels) -> np.ndarray:
-    """(n_test,) bool: the image is classified right by more than half of the seeds."""
+    """(n_test,) bool: the image is classified right by more than half of the seeds (with an even
+    number of seeds, half right counts as wrong: use an odd number, as the study does)."""
     right = np.array([r.test_pred == labels for r in runs])
     return right.sum(axis=0) * 2 > len(runs)
 
@@ -163,7 +165,9 @@ def _reason(
         return f"{first}; no lr to choose"
     edge = " (grid edge: at least)" if width.at_edge else ""
     unit = "decade" if width.decades == 1 else "decades"
-    return f"{first}; lrs within {within:.0%}p of its best span {width.decades:g} {unit}{edge}"
+    margin = f"{width.margin:.1%}p".replace(".0%", "%")
+    noise = "" if width.margin <= within else " (2 x the seeds' noise)"
+    return f"{first}; lrs within {margin}{noise} of its best span {width.decades:g} {unit}{edge}"
 
 
 def recommend(

@@ -217,3 +217,15 @@ def test_markdown_follows_the_glossary(notebook):
                 around = text[max(0, match.start() - 20) : match.end() + 20].replace("\n", " ")
                 problems.append(f"cell {n}: {what}: ...{around}...")
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+PLACEHOLDER = re.compile(r"\b(TODO|FIXME|XXX|TBD)\b|placeholder|lorem ipsum", re.I)
+
+
+def test_no_placeholder_cells(notebook):
+    """No cell is a note to the authors ("TODO s7_read" once stood in for a section's reading)."""
+    path, nb = notebook
+    for n, cell in enumerate(nb.cells, 1):
+        assert cell.source.strip(), f"{path.name}, cell {n} is empty"
+        match = PLACEHOLDER.search(cell.source)
+        assert not match, f"{path.name}, cell {n}: placeholder {match.group(0)!r}"

@@ -165,6 +165,14 @@ def test_off_ridge_start_escapes_the_bounded_saddle():
     np.testing.assert_allclose(traj.final_point, [0.0, 1.0], atol=1e-5)
 
 
+def test_tiny_gradient_with_a_long_step_is_not_a_stall(no_warnings):
+    # far out on 10 sinc(x) |f'| ~ 2e-6 < stall_tol, but lr 1e6 moves x by 2.0 every step
+    traj = run(SGD(lr=1e6), "sinc", start=2.0, steps=30, far=None)
+    assert traj.grad_norms[-1] < 1e-4
+    assert np.abs(np.diff(traj.points[-5:, 0])) == pytest.approx(2.0, rel=1e-3)
+    assert traj.stall is None and "stopped" not in traj.summary()
+
+
 def test_moving_run_has_no_stall():
     traj = run(Adam(lr=0.1), "bowl", steps=100)
     assert traj.stall is None and traj.stall_at is None

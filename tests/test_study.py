@@ -26,6 +26,7 @@ from lecture_lib.study import (
     adam_l2,
     adamw,
     lr_width,
+    seed_noise,
     select_lr,
     train_run,
     validation_split,
@@ -224,6 +225,23 @@ def test_lr_width_counts_the_unbroken_run_around_the_best():
     assert edge.at_edge and edge.n == 2
     with pytest.raises(ValueError, match="log-spaced grid"):
         lr_width([1e-3, 1e-2, 1e-2], [0.9, 0.9, 0.9])
+
+
+def test_lr_width_widens_its_margin_to_the_seeds_noise():
+    lrs = 10.0 ** np.arange(-4, -1.99, 0.5)  # 5 points
+    # two seeds per lr, 0.04 apart everywhere: variance 0.0008, SE of a difference of two means
+    # sqrt(2 * 0.0008 / 2) = 0.02836, margin 2 x that = 0.0566 > 1%p
+    means = np.array([0.80, 0.90, 0.94, 0.91, 0.85])
+    scores = np.stack([means - 0.02, means + 0.02], axis=1)
+    assert seed_noise(scores) == pytest.approx(0.04 / np.sqrt(2) * np.sqrt(2 / 2))
+    w = lr_width(lrs, scores, within=0.01)
+    assert w.margin == pytest.approx(2 * 0.04 / np.sqrt(2))
+    assert (w.n, w.low, w.high) == (3, pytest.approx(10**-3.5), pytest.approx(10**-2.5))
+    quiet = np.stack([means - 0.001, means + 0.001], axis=1)  # noise below 1%p: within decides
+    assert lr_width(lrs, quiet, within=0.01).n == 1 and lr_width(lrs, quiet).margin == 0.01
+    # a diverged lr (NaN) and one seed: no spread to measure
+    assert seed_noise(np.where(np.arange(5)[:, None] == 0, np.nan, scores)) > 0
+    assert seed_noise(means) == 0.0
 
 
 def test_a_short_run_is_the_start_of_the_long_one(small):

@@ -296,6 +296,16 @@ def test_lr_slider_grid_passes_through_its_start_value(lr):
     assert slider.max - slider.min > 4.9
 
 
+@pytest.mark.parametrize("alpha", [0.403, 0.9, 0.0, 0.99])
+def test_hyperparameter_slider_grid_passes_through_its_start_value(alpha):
+    # Polyak's best alpha for the bowl, 0.403, must not become 0.40 in the browser
+    slider = OptimizerExplorer("Momentum", "bowl", alpha=alpha, steps=3).sliders["alpha"]
+    k = (alpha - slider.min) / slider.step
+    assert abs(k - round(k)) < 1e-6
+    assert 0.0 <= slider.min and slider.max <= 0.99 and slider.max - slider.min > 0.97
+    assert slider.readout_format == (".3f" if alpha == 0.403 else ".2f")
+
+
 def test_slider_float_noise_stays_out_of_labels():
     explorer = OptimizerExplorer("Momentum", "bowl", steps=5)
     explorer.sliders["alpha"].value = 0.9000000000000001  # what the front-end sends for 0.9
