@@ -112,6 +112,24 @@ def test_losses_log_and_linear(bowl_runs):
     assert plots.plot_losses(saddle).axes[0].get_yscale() == "symlog"
 
 
+def test_sharpness_curves_marks_and_limit():
+    banana = run(SGD(lr=0.002), "rosenbrock", steps=40)
+    sharp = theory.sharpness("rosenbrock", banana, lr=0.002)
+    rose = np.flatnonzero(np.diff(banana.losses) > 0)
+    assert rose.size > 0
+    fig, ax = plt.subplots()
+    out = plots.plot_sharpness({"rosenbrock": sharp}, ax=ax, marks={"rosenbrock": rose}, upto=30)
+    assert out is fig and ax.get_xlim() == (0, 30)
+    curve, crosses, limit = ax.get_lines()
+    np.testing.assert_array_equal(curve.get_ydata(), sharp)
+    np.testing.assert_array_equal(crosses.get_xdata(), rose)
+    np.testing.assert_array_equal(crosses.get_ydata(), sharp[rose])
+    assert tuple(limit.get_ydata()) == (2.0, 2.0)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[-1] == "stability limit 2" and "raised the loss" in labels[1]
+    plt.close(fig)
+
+
 def test_minibatch_fluctuation():
     runs = [minibatch_run(batch_size=b, steps=40, lr=0.1, seed=0) for b in (1, 64)]
     ax = plots.plot_minibatch(runs).axes[0]

@@ -31,6 +31,7 @@ from lecture_lib.plots.curves import (
     plot_losses,
     plot_lr_sensitivity,
     plot_minibatch,
+    plot_sharpness,
     plot_state,
 )
 from lecture_lib.plots.figure import as_list, new_figure, resolve_surface
@@ -57,6 +58,7 @@ __all__ = [
     "plot_lr_curves",
     "plot_lr_sensitivity",
     "plot_minibatch",
+    "plot_sharpness",
     "plot_state",
     "plot_training_history",
     "plot_trajectories",

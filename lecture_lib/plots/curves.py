@@ -14,7 +14,14 @@ from matplotlib.lines import Line2D
 from lecture_lib.artists import StepLine, loss_gap, predicted_gap
 from lecture_lib.plots.figure import as_list, figure_and_ax, fit_view, new_figure, run_label
 
-__all__ = ["plot_loss_gap", "plot_losses", "plot_lr_sensitivity", "plot_minibatch", "plot_state"]
+__all__ = [
+    "plot_loss_gap",
+    "plot_losses",
+    "plot_lr_sensitivity",
+    "plot_minibatch",
+    "plot_sharpness",
+    "plot_state",
+]
 
 
 def plot_loss_gap(
@@ -241,4 +248,48 @@ def plot_state(
         ax.legend(fontsize=8, loc="best")
     axes[-1, 0].set_xlabel("update $t$")
     axes[0, 0].set_title(f"{trajectory.label}: optimizer state", fontsize=10)
+    return fig
+
+
+def plot_sharpness(
+    curves: dict[str, np.ndarray],
+    ax: Axes | None = None,
+    *,
+    marks: dict[str, np.ndarray] | None = None,
+    limit: float = 2.0,
+    upto: int | None = None,
+    title: str | None = r"Local sharpness $\eta\,\lambda_{\max}(\theta_t)$",
+) -> Figure:
+    """The local sharpness eta * lambda_max(theta_t) of each run against the step, with the
+    stability limit (2 for SGD) as a dashed line.
+
+    ``curves``: label -> values (e.g. :func:`lecture_lib.theory.sharpness`); ``marks``: label ->
+    step indices to mark with a red cross (e.g. the iterates whose update raised the loss);
+    ``upto``: the last step shown.
+    """
+    fig, ax = figure_and_ax(ax)
+    for i, (label, values) in enumerate(curves.items()):
+        y = np.asarray(values, dtype=float)
+        style = "-" if np.ptp(y) <= 1e-9 * max(1.0, np.abs(y).max()) else "-o"  # flat: no dots
+        ax.plot(y, style, color=f"C{i % 10}", ms=2, lw=1, label=label)
+    for label, steps in (marks or {}).items():
+        steps = np.asarray(steps, dtype=int)
+        ax.plot(
+            steps,
+            np.asarray(curves[label], dtype=float)[steps],
+            "x",
+            color="tab:red",
+            ms=7,
+            mew=1.5,
+            label="the next step raised the loss",
+        )
+    ax.axhline(limit, color="k", ls="--", lw=1, label=f"stability limit {limit:g}")
+    if upto is not None:
+        ax.set_xlim(0, upto)
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"$\eta\,\lambda_{\max}(\theta_t)$")
+    if title is not None:
+        ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     return fig
