@@ -204,6 +204,13 @@ class Run:
         """Validation accuracy at the end; NaN if the run diverged."""
         return math.nan if self.diverged_at else float(self.val_correct[-1] / self.n_val)
 
+    def val_acc_after(self, epoch: int) -> float:
+        """Validation accuracy after ``epoch`` epochs (0: before training), what a run of that
+        length would have reported; NaN if the run diverged before completing that epoch."""
+        if not 0 <= epoch < len(self.val_correct):
+            return math.nan
+        return float(self.val_correct[epoch] / self.n_val)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         for key in ("val_correct", "train_correct"):

@@ -221,13 +221,17 @@ def recommend(
     return rows
 
 
-def grid_scores(study: Study, name: str, attr: str = "val_acc") -> np.ndarray:
-    """(n_lr, n_seeds) of ``attr`` of one method's selection runs, rows in lr-grid order."""
+def grid_scores(
+    study: Study, name: str, attr: str = "val_acc", *, epoch: int | None = None
+) -> np.ndarray:
+    """(n_lr, n_seeds) of ``attr`` of one method's selection runs, rows in lr-grid order;
+    with ``epoch``, the validation accuracy after that many epochs instead (a shorter run)."""
     runs, grid = study.selection[name], list(study.lr_grid)
     seeds = sorted({r.seed for r in runs})
     out = np.full((len(grid), len(seeds)), np.nan)
     for r in runs:
-        out[grid.index(r.lr), seeds.index(r.seed)] = getattr(r, attr)
+        value = getattr(r, attr) if epoch is None else r.val_acc_after(epoch)
+        out[grid.index(r.lr), seeds.index(r.seed)] = value
     return out
 
 

@@ -36,6 +36,7 @@ from lecture_lib.verdicts import (
     epochs_to,
     format_p,
     format_rows,
+    grid_scores,
     majority_correct,
     recommend,
     reference,
@@ -284,6 +285,19 @@ def _run(name, seed, pred, val=950, lr=None, n_epochs=3):
         0,
         np.asarray(pred, dtype=np.uint8),
     )
+
+
+def test_accuracy_after_an_epoch_is_what_a_shorter_run_would_report():
+    run = _run("A", 9, LABELS, val=940, lr=1e-2, n_epochs=3)  # curve 100, 380, 660, 940
+    assert [run.val_acc_after(e) for e in range(4)] == [0.1, 0.38, 0.66, 0.94]
+    assert math.isnan(run.val_acc_after(4)) and math.isnan(run.val_acc_after(-1))
+    study = _toy_study()
+    # A's selection curves end at 900, 950, 930: after 1 of 3 epochs they rank the same way
+    after_one = grid_scores(study, "A", epoch=1)
+    assert after_one[:, 0].tolist() == [0.366, 0.383, 0.376]  # int(linspace(100, val, 4)[1])
+    assert select_lr(study.lr_grid, after_one) == select_lr(study.lr_grid, grid_scores(study, "A"))
+    stopped = Run.from_dict({**_run("A", 9, LABELS).to_dict(), "val_correct": [100, 500]})
+    assert stopped.val_acc_after(1) == 0.5 and math.isnan(stopped.val_acc_after(2))
 
 
 def test_run_and_study_survive_json(tmp_path, split):
