@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from classroom import install
 from classroom.harness import NOTEBOOK, ClassResult, run_class
+from classroom.student import StudentError
 
 CORES = os.cpu_count() or 1
 HUBS: list = []  # hubs to stop at exit, whatever happens
@@ -185,20 +186,38 @@ def _run_all(args: argparse.Namespace, proxy: Path) -> list[ClassResult]:
                 break
             todo = [n]
         n = todo.pop(0)
-        print(f"-- {n} student(s): starting the hub ...", file=sys.stderr, flush=True)
-        result = run_class(
-            n,
-            args.seconds,
-            proxy,
-            rate=args.rate,
-            notebook=args.notebook,
-            nodelay=not args.keep_nagle,
-            on_hub=HUBS.append,
-        )
-        HUBS.clear()
+        result = _run_one(n, args, proxy)
+        if result is None:
+            print(f"   {n} students could not start twice: no more sizes", file=sys.stderr)
+            break
         results.append(result)
         print(f"   {result.line()}", file=sys.stderr, flush=True)
     return sorted(results, key=lambda r: r.students)
+
+
+def _run_one(n: int, args: argparse.Namespace, proxy: Path) -> ClassResult | None:
+    """One class of ``n``, on a fresh hub; a second fresh hub if a student's kernel failed.
+
+    When many kernels start at once, two can be handed the same free port by the kernel
+    manager (it picks ports, then the kernel binds them later): one kernel dies with "Address
+    already in use". That is a start-up race of the benchmark, not a measurement: try again."""
+    for attempt in (1, 2):
+        print(f"-- {n} student(s): starting the hub ...", file=sys.stderr, flush=True)
+        try:
+            return run_class(
+                n,
+                args.seconds,
+                proxy,
+                rate=args.rate,
+                notebook=args.notebook,
+                nodelay=not args.keep_nagle,
+                on_hub=HUBS.append,
+            )
+        except StudentError as error:
+            print(f"   attempt {attempt} of 2 failed: {error}", file=sys.stderr, flush=True)
+        finally:
+            HUBS.clear()
+    return None
 
 
 def _report(args: argparse.Namespace, results: list[ClassResult]) -> None:
