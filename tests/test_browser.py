@@ -196,6 +196,9 @@ def test_harness_explorer_renders_and_follows_its_slider(open_notebook):
     assert re.fullmatch(r"final \(-?\d+\.\d{3}, -?\d+\.\d{3}\)", plain), plain
     assert lecture.startswith("Momentum(lr="), lecture
     check_explorers(nbpage, explorers)
+    # the lr moved; alpha = 0.403 (off the 0.01 grid from 0) was not snapped to 0.40 by the browser
+    after = explorers[1].locator(".lecture-summary").inner_text().strip()
+    assert after != lecture and "alpha=0.403)" in after, after
     assert_offline(nbpage)
 
 

@@ -61,7 +61,8 @@ widgets.VBox([lr, plot, summary])
 LECTURE = """\
 from lecture_lib.widgets import OptimizerExplorer
 
-explorer = OptimizerExplorer("Momentum", surface="bowl", steps=30)
+# Polyak's best alpha for the bowl, off the 0.01 grid: the browser must keep it
+explorer = OptimizerExplorer("Momentum", surface="bowl", steps=30, alpha=0.403)
 explorer
 """
 
