@@ -120,7 +120,7 @@ def test_sharpness_curves_marks_and_limit():
     fig, ax = plt.subplots()
     out = plots.plot_sharpness({"rosenbrock": sharp}, ax=ax, marks={"rosenbrock": rose}, upto=30)
     assert out is fig and ax.get_xlim() == (0, 30)
-    curve, crosses, limit = ax.get_lines()
+    curve, _divergence_cross, crosses, limit = ax.get_lines()  # the curve is a StepLine
     np.testing.assert_array_equal(curve.get_ydata(), sharp)
     np.testing.assert_array_equal(crosses.get_xdata(), rose)
     np.testing.assert_array_equal(crosses.get_ydata(), sharp[rose])

@@ -271,7 +271,8 @@ def plot_sharpness(
     for i, (label, values) in enumerate(curves.items()):
         y = np.asarray(values, dtype=float)
         style = "-" if np.ptp(y) <= 1e-9 * max(1.0, np.abs(y).max()) else "-o"  # flat: no dots
-        ax.plot(y, style, color=f"C{i % 10}", ms=2, lw=1, label=label)
+        StepLine(ax, f"C{i % 10}", label=label, style=style, lw=1.0, markersize=2.0).update(y)
+    fit_view(ax)
     for label, steps in (marks or {}).items():
         steps = np.asarray(steps, dtype=int)
         ax.plot(
